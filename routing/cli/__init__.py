@@ -1,0 +1,1 @@
+"""The ``routing`` command line (typer). Heavy libraries are imported inside commands."""

@@ -1,0 +1,97 @@
+"""Entry point: ``routing --help`` lists everything; errors become one sentence and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from routing.cli import company
+
+app = typer.Typer(
+    name="routing",
+    help=(
+        "Tech Scheduling & Routing: auto-assign technicians to slot appointments with an audit log "
+        "that explains every decision, and maintain the zip -> location mapping.\n\n"
+        "Database: ROUTING_DATABASE_URL (any SQLAlchemy URL), else a SQLite file in ROUTING_DATA_DIR "
+        "(default ./data). Exit codes: 0 ok, 1 validation errors (nothing applied), "
+        "2 bad usage or unreadable input, 3 switched off by company settings."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+company.register(app)
+
+
+def _register_optional() -> None:
+    """Attach command groups whose modules exist (they are developed independently)."""
+    import importlib
+
+    for module_name in (
+        "routing.cli.schedule",
+        "routing.cli.zips",
+        "routing.cli.report",
+        "routing.cli.serve",
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Run the CLI, mapping domain errors to DESIGN.md's exit codes."""
+    from routing.errors import RoutingError
+
+    as_json = "--json" in sys.argv
+    try:
+        app(standalone_mode=True)
+    except RoutingError as exc:
+        _fail(exc.message, exc.exit_code, as_json, exc.details)
+    except KeyboardInterrupt:
+        _fail("Interrupted.", 130, as_json, [])
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            from routing.config import get_settings, mask_url
+
+            url = mask_url(get_settings().resolved_database_url)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            _fail(f"Cannot use the database {url}: {reason}", 2, as_json, [])
+        raise
+
+
+def _fail(message: str, code: int, as_json: bool, details: list) -> None:  # type: ignore[type-arg]
+    if as_json:
+        from routing.cli.output import print_json
+
+        print_json({"error": message, "exit_code": code, "errors": details})
+    else:
+        from routing.cli.output import err_console
+
+        out = err_console()
+        out.print(f"[red]Error:[/red] {_escape(message)}")
+        for detail in details[:50]:
+            out.print(f"  - {_escape(str(detail.get('message', detail)))}")
+        if len(details) > 50:
+            out.print(f"  ... and {len(details) - 50} more")
+    raise SystemExit(code)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Company data: the company-file schema, its loader and the demo generator."""

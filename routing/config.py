@@ -1,0 +1,62 @@
+"""Process settings from the environment (prefix ``ROUTING_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the data lives. Company behaviour lives in the database (``routing settings``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ROUTING_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the default SQLite database, reports and the local Prefect home.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Any SQLAlchemy URL; postgresql:// uses psycopg 3. Default: SQLite in data_dir.",
+    )
+    echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in effect: the explicit one, or ``sqlite:///<data_dir>/routing.db``."""
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'routing.db').resolve()}"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Folder where rendered HTML reports are written."""
+        return self.data_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process settings, read once; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the bare ``postgres://`` / ``postgresql://`` schemes to the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` — the only form that may be printed or logged."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
