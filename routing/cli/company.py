@@ -48,7 +48,7 @@ def load(
     from routing.company.loader import load_company_path
 
     summary = load_company_path(path, dry_run=dry_run)
-    emit(summary, as_json, _print_counts)
+    emit(summary, as_json, _print_load)
 
 
 def demo(
@@ -157,6 +157,29 @@ def _print_settings(document: dict[str, Any]) -> None:
         console().print(
             f"Auto-scheduler: unavailable. {document['scheduler_unavailable_reason']}", markup=False
         )
+
+
+def _print_load(document: dict[str, Any]) -> None:
+    from rich.text import Text
+
+    from routing.cli.output import console, print_table
+
+    rows = [
+        {
+            "entity": entity,
+            "created": document["created"][entity],
+            "updated": document["updated"][entity],
+            "unchanged": document["unchanged"][entity],
+        }
+        for entity in document["created"]
+        if document["created"][entity] or document["updated"][entity] or document["unchanged"][entity]
+    ]
+    print_table(document["title"], rows, ["entity", "created", "updated", "unchanged"])
+    changed = any(r["created"] or r["updated"] for r in rows)
+    if document["dry_run"]:
+        console().print(Text("Dry run: nothing was written."))
+    elif not changed:
+        console().print(Text("Nothing changed: the database already matches the file."))
 
 
 def _print_counts(document: dict[str, Any]) -> None:

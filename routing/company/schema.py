@@ -12,14 +12,23 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ZIP = re.compile(r"^\d{5}$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")  # ":00" seconds: how JSON dumps a time
 
 
-def _between(lo: int, hi: int):  # type: ignore[no-untyped-def]
+def _between(lo: int, hi: int) -> AfterValidator:
     def check(value: int) -> int:
         if not lo <= value <= hi:
             raise ValueError(f"{value} is not between {lo} and {hi}")
@@ -76,8 +85,34 @@ Window = Annotated[tuple[dt.time, dt.time], BeforeValidator(parse_window)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
-Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"),
+    AfterValidator(str.lower),
+]
 OptText = Annotated[str | None, Field(default=None, max_length=120)]
+
+
+def _check_timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. America/New_York)") from None
+    return name
+
+
+def _wall_clock(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError(
+            f"{value.isoformat()} has a UTC offset; time off is local wall-clock time (YYYY-MM-DD HH:MM)"
+        )
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+WallClock = Annotated[dt.datetime, AfterValidator(_wall_clock)]
 
 
 class _Model(BaseModel):
@@ -88,37 +123,18 @@ class SettingsIn(_Model):
     """Company-wide switches (``routing settings``)."""
 
     company_name: Name = "Company"
-    timezone: str = "America/New_York"
+    timezone: TimeZoneName = "America/New_York"
     slot_scheduling_enabled: bool = True
     auto_assign_on_create: bool = False
     scheduler_horizon_days: Annotated[int, _between(1, 60)] = 7
     max_search_radius_miles: Annotated[float, Field(gt=0, le=500)] = 60.0
     lead_queue_non_priority_assign: bool = False
 
-    @model_validator(mode="after")
-    def _known_timezone(self) -> SettingsIn:
-        _check_timezone(self.timezone)
-        return self
-
-
-def _check_timezone(name: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"timezone {name!r} is not an IANA time zone (e.g. America/New_York)") from None
-
 
 class LocationIn(_Model):
     code: Code
     name: Name
-    timezone: str = "America/New_York"
-
-    @model_validator(mode="after")
-    def _known_timezone(self) -> LocationIn:
-        _check_timezone(self.timezone)
-        return self
+    timezone: TimeZoneName = "America/New_York"
 
 
 class SkillRequirement(_Model):
@@ -139,16 +155,18 @@ class TechSkill(_Model):
 
 
 class TimeOffIn(_Model):
-    start: dt.datetime
-    end: dt.datetime
+    start: WallClock
+    end: WallClock
     reason: Annotated[str, Field(max_length=120)] = "time off"
     approved: bool = True
 
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeOffIn:
-        if self.start >= self.end:
-            raise ValueError(f"time off ends ({self.end:%Y-%m-%d %H:%M}) before it starts")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"{end:%Y-%m-%d %H:%M} is not after the start {start:%Y-%m-%d %H:%M}")
+        return end
 
 
 class TechIn(_Model):
@@ -263,16 +281,17 @@ class AppointmentIn(_Model):
     priority: Annotated[int, _between(1, 5)] = 3
     tech: Email | None = Field(default=None, description="Already booked with this technician")
 
-    @model_validator(mode="after")
-    def _fits_slot(self) -> AppointmentIn:
-        start, end = self.slot
+    @field_validator("duration_minutes")
+    @classmethod
+    def _fits_slot(cls, duration: int | None, info: ValidationInfo) -> int | None:
+        slot = info.data.get("slot")
+        if duration is None or slot is None:
+            return duration
+        start, end = slot
         window = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        if self.duration_minutes is not None and self.duration_minutes > window:
-            raise ValueError(
-                f"duration {self.duration_minutes} min does not fit the {window}-min slot "
-                f"{start:%H:%M}-{end:%H:%M}"
-            )
-        return self
+        if duration > window:
+            raise ValueError(f"{duration} min does not fit the {window}-min slot {start:%H:%M}-{end:%H:%M}")
+        return duration
 
 
 class ZipRelationIn(_Model):

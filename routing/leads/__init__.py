@@ -1,0 +1,1 @@
+"""Leads and customers: fallback routing through the zip mapping, and lead queue groups."""
