@@ -38,7 +38,8 @@ def init(as_json: JsonOpt = False) -> None:
 
 def load(
     path: Annotated[
-        Path, typer.Argument(help="Company file (.yaml, .yml or .json); see docs/company-file.md.")
+        Path,
+        typer.Argument(metavar="FILE", help="Company file (.yaml, .yml or .json); see docs/company-file.md."),
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
     as_json: JsonOpt = False,

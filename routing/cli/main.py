@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -70,7 +71,7 @@ def main() -> None:
         raise
 
 
-def _fail(message: str, code: int, as_json: bool, details: list) -> None:  # type: ignore[type-arg]
+def _fail(message: str, code: int, as_json: bool, details: list[Any]) -> None:
     if as_json:
         from routing.cli.output import print_json
 
@@ -79,9 +80,9 @@ def _fail(message: str, code: int, as_json: bool, details: list) -> None:  # typ
         from routing.cli.output import err_console
 
         out = err_console()
-        out.print(f"[red]Error:[/red] {_escape(message)}")
+        out.print(f"[red]Error:[/red] {_escape(message)}", soft_wrap=True)
         for detail in details[:50]:
-            out.print(f"  - {_escape(str(detail.get('message', detail)))}")
+            out.print(f"  - {_escape(str(detail.get('message', detail)))}", soft_wrap=True)
         if len(details) > 50:
             out.print(f"  ... and {len(details) - 50} more")
     raise SystemExit(code)

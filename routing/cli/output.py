@@ -48,14 +48,14 @@ def emit(document: Any, as_json: bool, human: Callable[[Any], None]) -> None:
         human(document)
 
 
-def console():  # type: ignore[no-untyped-def]
+def console() -> Any:
     """A rich console on stdout."""
     from rich.console import Console
 
     return Console(highlight=False)
 
 
-def err_console():  # type: ignore[no-untyped-def]
+def err_console() -> Any:
     """A rich console on stderr (messages, progress)."""
     from rich.console import Console
 

@@ -24,12 +24,8 @@ from routing.company.snapshot import Snapshot, read_snapshot
 from routing.company.upsert import apply_plan
 from routing.company.validation import LenientParse, parse_company_lenient, raise_field_errors
 from routing.db.base import utcnow
-from routing.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
-
-CompanyFileError = ValidationFailed
-"""Raised for an invalid company file (an alias: the CLI maps ValidationFailed to exit 1)."""
 
 ASSIGN_ON_CREATE_MODULE = "routing.scheduling.on_create"
 
@@ -127,10 +123,10 @@ def check_and_plan(parsed: LenientParse, snapshot: Snapshot, *, name: str = "com
 
 
 def assign_on_create_hook(engine: Engine, summary: LoadSummary) -> None:
-    """Hook point: with ``auto_assign_on_create`` on, hand the new appointments to the scheduler.
+    """With ``auto_assign_on_create`` on, hand the new appointments to the scheduler.
 
-    The scheduler provides ``routing.scheduling.on_create.assign_on_create(engine, appointment_ids)``;
-    until that module exists the appointments stay unassigned (and a warning says so).
+    Calls ``routing.scheduling.on_create.assign_on_create(engine, appointment_ids)`` (imported
+    lazily); in an installation without the scheduler the appointments stay unassigned, with a warning.
     """
     if not summary.new_appointment_ids:
         return
@@ -167,7 +163,6 @@ def _summary(plan: LoadPlan, *, dry_run: bool, new_appointment_ids: list[int] | 
 
 __all__ = [
     "ENTITIES",
-    "CompanyFileError",
     "LoadSummary",
     "assign_on_create_hook",
     "check_and_plan",

@@ -93,7 +93,33 @@ def parse_company_text(text: str, *, json_format: bool, name: str = "<text>") ->
     bad_keys = [key for key in data if not isinstance(key, str)]
     if bad_keys:
         raise BadInput(f"{name}: top-level key {bad_keys[0]!r} is not a section name.")
+    nul_path = _find_nul(data)
+    if nul_path is not None:
+        raise BadInput(
+            f"{name}: {nul_path} contains a NUL character (\\u0000), which a database text column "
+            "cannot hold; remove it."
+        )
     return data
+
+
+def _find_nul(data: Any) -> str | None:
+    """The path of the first key or text holding a NUL character (PostgreSQL refuses them), or None."""
+    seen: set[int] = set()  # YAML aliases share objects: visit each container once
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "(top level)"
+        elif isinstance(value, dict | list) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in reversed(list(items)):
+                if isinstance(key, str) and "\x00" in key:
+                    return f"{path}.{key!r}" if path else repr(key)
+                child = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
+                stack.append((child, item))
+    return None
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -141,3 +167,5 @@ def _parse_json(text: str, name: str) -> Any:
         ) from None
     except _RepeatedKey as exc:
         raise BadInput(f"{name}: the key {exc.args[0]!r} appears twice in one JSON object.") from None
+    except RecursionError:
+        raise BadInput(f"{name} nests lists or objects too deeply to be a company file.") from None

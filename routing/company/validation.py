@@ -144,7 +144,8 @@ def raise_field_errors(name: str, errors: Sequence[FieldError]) -> None:
 
 def error_detail(error: FieldError) -> dict[str, Any]:
     """The JSON detail of one error: path, value, code and the full sentence."""
-    return {"path": error.path, "value": _jsonable(error.value), "code": error.code, "message": str(error)}
+    value = _jsonable(_abbreviate(error.value))
+    return {"path": error.path, "value": value, "code": error.code, "message": str(error)}
 
 
 def format_path(loc: Iterable[int | str]) -> str:
@@ -319,11 +320,15 @@ def _abbreviate(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 80:
         return value[:77] + "..."
     if isinstance(value, dict | list):
+        # Encode piecewise and stop at 200 characters: a YAML alias bomb expands to gigabytes.
+        size = 0
         try:
-            text = json.dumps(value, default=str)
-        except (TypeError, ValueError):
+            for chunk in json.JSONEncoder(default=str).iterencode(value):
+                size += len(chunk)
+                if size > 200:
+                    return describe(value)
+        except (TypeError, ValueError, RecursionError):
             return describe(value)
-        return value if len(text) <= 200 else describe(value)
     return value
 
 

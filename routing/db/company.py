@@ -240,6 +240,20 @@ class LeadQueueGroup(Base):
     criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class LeadQueueMembership(Base):
+    """A lead in a queue group's queue. ``is_primary`` marks the highest-priority group (the one in
+    ``leads.queue_group_id``); other matching groups hold it too when the company setting
+    ``lead_queue_non_priority_assign`` is on."""
+
+    __tablename__ = "lead_queue_memberships"
+
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("lead_queue_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Appointment(Base):
     """A slot appointment. ``tech_id`` NULL = unassigned; assignments are compare-and-set on it."""
 

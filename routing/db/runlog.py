@@ -6,9 +6,10 @@ Bulk-written with Core inserts. Failed rules are stored as codes plus the compar
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from routing.db.base import Base, created_at, intpk, timestamp
@@ -36,6 +37,8 @@ class ScheduleRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     engine_version: Mapped[str] = mapped_column(String(32), default="1")
     inputs: Mapped[bytes | None] = mapped_column(LargeBinary)  # compressed snapshot for replay
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # strategy and solver limits
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)  # timings, candidates, solver status
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(64))
     report_path: Mapped[str | None] = mapped_column(String(500))
 
@@ -44,6 +47,7 @@ class RunAppointment(Base):
     """What a run decided for one appointment, in the recorded order ``seq``."""
 
     __tablename__ = "run_appointments"
+    __table_args__ = (Index("ix_run_appointments_appointment_id", "appointment_id"),)
 
     run_id: Mapped[int] = mapped_column(ForeignKey("schedule_runs.id", ondelete="CASCADE"), primary_key=True)
     appointment_id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +62,12 @@ class RunAppointment(Base):
     candidates_eligible: Mapped[int] = mapped_column(Integer, default=0)
     tie_break: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)  # JSON text: blocking rules, skip reason
+    location_id: Mapped[int] = mapped_column(Integer)  # the appointment as the run saw it
+    customer_id: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+    slot_start: Mapped[dt.time] = mapped_column(Time)
+    slot_end: Mapped[dt.time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
 
 
 class RunCandidate(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,19 @@ def test_every_problem_is_reported_at_once_with_path_value_code_and_message() ->
     json.dumps(details)
 
 
+def test_a_yaml_alias_bomb_is_reported_in_a_few_words_not_expanded() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdef", "bcdefg", strict=True):
+        levels.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    data = parse_company_text("\n".join(levels), json_format=False)  # 9**7 strings once expanded
+
+    with pytest.raises(ValidationFailed) as failure:
+        parse_company(data, name="bomb.yaml")
+
+    assert failure.value.details[-1]["value"] == "a list of 9 items"
+    assert len(json.dumps(failure.value.details)) < 5000
+
+
 def test_a_lenient_parse_keeps_the_valid_items_and_renumbers_later_errors() -> None:
     data = {"techs": [tech("a@example.com", priority=0), tech("b@example.com"), tech("c@example.com")]}
     parsed = parse_company_lenient(data)
@@ -277,6 +291,11 @@ def test_unreadable_yaml_is_bad_input_with_one_sentence(
         ('{"locations": [}', "is not valid JSON (line 1, column 16)"),
         ('{"techs": [], "techs": []}', "the key 'techs' appears twice in one JSON object"),
         ("[1, 2]", "the top level is a list"),
+        pytest.param(
+            '{"locations": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "nests lists or objects too deeply",
+            id="nested-100000-deep",
+        ),
     ],
 )
 def test_unreadable_json_is_bad_input(tmp_path: Path, content: str, fragment: str) -> None:
@@ -285,6 +304,20 @@ def test_unreadable_json_is_bad_input(tmp_path: Path, content: str, fragment: st
     with pytest.raises(BadInput) as failure:
         read_company_data(path)
     assert fragment in failure.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "json_format", "path"),
+    [
+        ('{"locations": [{"code": "X1", "name": "a\\u0000b"}]}', True, "locations[0].name"),
+        ('techs:\n  - {email: a@b.co, name: "A\\0"}\n', False, "techs[0].name"),
+    ],
+)
+def test_a_nul_character_in_a_value_is_bad_input_naming_its_path(
+    text: str, json_format: bool, path: str
+) -> None:
+    with pytest.raises(BadInput, match=re.escape(f"{path} contains a NUL character")):
+        parse_company_text(text, json_format=json_format, name="acme")
 
 
 def test_a_missing_file_or_a_folder_is_bad_input(tmp_path: Path) -> None:

@@ -67,6 +67,8 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('engine_version', sa.String(length=32), nullable=False),
     sa.Column('inputs', sa.LargeBinary(), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('stats', sa.JSON(), nullable=False),
     sa.Column('prefect_flow_run_id', sa.String(length=64), nullable=True),
     sa.Column('report_path', sa.String(length=500), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_runs'))
@@ -187,6 +189,17 @@ def upgrade() -> None:
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_leads_zip'), ['zip'], unique=False)
 
+    op.create_table('lead_queue_memberships',
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('is_primary', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['lead_queue_groups.id'], name=op.f('fk_lead_queue_memberships_group_id_lead_queue_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_queue_memberships_lead_id_leads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('lead_id', 'group_id', name=op.f('pk_lead_queue_memberships'))
+    )
+    with op.batch_alter_table('lead_queue_memberships', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_queue_memberships_group_id'), ['group_id'], unique=False)
+
     op.create_table('run_appointments',
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('appointment_id', sa.Integer(), nullable=False),
@@ -201,9 +214,18 @@ def upgrade() -> None:
     sa.Column('candidates_eligible', sa.Integer(), nullable=False),
     sa.Column('tie_break', sa.String(length=200), nullable=True),
     sa.Column('detail', sa.Text(), nullable=True),
+    sa.Column('location_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('slot_start', sa.Time(), nullable=False),
+    sa.Column('slot_end', sa.Time(), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['schedule_runs.id'], name=op.f('fk_run_appointments_run_id_schedule_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('run_id', 'appointment_id', name=op.f('pk_run_appointments'))
     )
+    with op.batch_alter_table('run_appointments', schema=None) as batch_op:
+        batch_op.create_index('ix_run_appointments_appointment_id', ['appointment_id'], unique=False)
+
     op.create_table('run_candidates',
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('appointment_id', sa.Integer(), nullable=False),
@@ -375,7 +397,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_run_candidates_run_tech')
 
     op.drop_table('run_candidates')
+    with op.batch_alter_table('run_appointments', schema=None) as batch_op:
+        batch_op.drop_index('ix_run_appointments_appointment_id')
+
     op.drop_table('run_appointments')
+    with op.batch_alter_table('lead_queue_memberships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_queue_memberships_group_id'))
+
+    op.drop_table('lead_queue_memberships')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_leads_zip'))
 

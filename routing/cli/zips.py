@@ -1,0 +1,347 @@
+"""Commands for the zip -> location mapping (``routing zips``) and lead routing (``routing leads``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+zips_app = typer.Typer(
+    help="Maintain the zip -> location mapping: import spreadsheets, edit rows, find unmapped zips.",
+    no_args_is_help=True,
+)
+leads_app = typer.Typer(
+    help="Route leads and customers through the zip mapping; lead queue groups.", no_args_is_help=True
+)
+queues_app = typer.Typer(help="Lead queue groups: priority and matching criteria.", no_args_is_help=True)
+
+_SHOWN_ISSUES = 50
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(zips_app, name="zips")
+    leads_app.add_typer(queues_app, name="queues")
+    app.add_typer(leads_app, name="leads")
+
+
+@zips_app.command("import")
+def import_(
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH|-",
+            help="CSV/TSV/semicolon text, an .xlsx workbook, or - to read a paste from stdin.",
+        ),
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Preview only; write nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import mapping rows: validate, preview, apply on confirmation (exit 1: errors or nothing applied)."""
+    from routing.cli.output import emit, err_console
+    from routing.zips import service
+
+    engine = _engine()
+    preview = service.preview_import(engine, service.source_from_path(path))
+    if not preview.ok:
+        emit(preview.summary(compact=True), as_json, _print_import)
+        raise typer.Exit(1)
+    if dry_run:
+        emit(preview.summary(compact=True), as_json, _print_import)
+        return
+    confirmed = yes or not (preview.new or preview.updated)
+    if not confirmed and path != "-" and sys.stdin.isatty():
+        _print_import(preview.summary(compact=True), stream_err=True)
+        question = f"Apply {preview.new} new and {preview.updated} updated zips?"
+        if not typer.confirm(question, default=False, err=True):
+            emit(
+                service.reject_import(engine, preview, note="declined at the prompt").summary(compact=True),
+                as_json,
+                _print_import,
+            )
+            raise typer.Exit(1)
+        confirmed = True
+    if not confirmed:
+        emit(preview.summary(compact=True), as_json, _print_import)
+        err_console().print(
+            f"Nothing applied: import {preview.import_id} is previewed. Re-run with --yes to apply it "
+            "(--dry-run only previews).",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    emit(service.apply_import(engine, preview).summary(compact=True), as_json, _print_import)
+
+
+@zips_app.command("set")
+def set_(
+    zip_code: Annotated[str, typer.Argument(metavar="ZIP", help="5-digit zip.")],
+    location: Annotated[str, typer.Option("--location", "-l", help="Location code or name.")],
+    territory: Annotated[str | None, typer.Option(help="Territory ('' clears it).")] = None,
+    sales_rep: Annotated[str | None, typer.Option("--sales-rep", help="Sales rep ('' clears it).")] = None,
+    work_order_territory: Annotated[
+        str | None, typer.Option("--work-order-territory", help="Work-order territory ('' clears it).")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Notes ('' clears them).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or change one zip's row (validated like an import row; options left out stay as they are)."""
+    from routing.cli.output import emit
+    from routing.zips import service
+
+    given = {
+        "territory": territory,
+        "sales_rep": sales_rep,
+        "work_order_territory": work_order_territory,
+        "notes": notes,
+    }
+    values = {key: value for key, value in given.items() if value is not None}
+    row = service.set_zip(_engine(), zip_code, location, values)
+    emit(row, as_json, lambda d: _print_row(f"Zip {d['zip']} {d['action']} (import {d['import_id']})", d))
+
+
+@zips_app.command("delete")
+def delete(
+    zip_code: Annotated[str, typer.Argument(metavar="ZIP", help="5-digit zip.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete one zip's row (recorded)."""
+    from routing.cli.output import emit
+    from routing.zips import service
+
+    row = service.delete_zip(_engine(), zip_code)
+    emit(row, as_json, lambda d: _print_row(f"Zip {d['zip']} deleted (import {d['import_id']})", d))
+
+
+@zips_app.command("list")
+def list_(
+    location: Annotated[
+        str | None, typer.Option("--location", "-l", help="Only this location (code or name).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the rows to a .csv or .xlsx file.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List mapping rows in zip order."""
+    from routing.cli.output import emit
+    from routing.zips import service
+
+    engine = _engine()
+    rows = service.list_zips(engine, location)
+    document: dict[str, Any] = {"rows": rows}
+    if out is not None:
+        service.export_mapping(engine, out, location)
+        document["file"] = str(out)
+    emit(document, as_json, _print_rows)
+
+
+@zips_app.command("unmapped")
+def unmapped(
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="Write a fill-in sheet (.csv or .xlsx) that imports back."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Zips that customers and leads use but the mapping lacks, most customers and leads first."""
+    from routing.cli.output import emit
+    from routing.zips import service
+
+    engine = _engine()
+    frame = service.write_unmapped_template(engine, template) if template else service.unmapped_zips(engine)
+    document: dict[str, Any] = {"rows": frame.to_dicts()}
+    if template is not None:
+        document["template"] = str(template)
+    emit(document, as_json, _print_unmapped)
+
+
+@zips_app.command("imports")
+def imports(
+    import_id: Annotated[
+        int | None, typer.Argument(help="Show this import with its errors and changes.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many recent imports to list.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recorded imports and edits (newest first), or show one."""
+    from routing.cli.output import emit, print_table
+    from routing.zips import service
+
+    engine = _engine()
+    if import_id is not None:
+        emit(service.get_import(engine, import_id), as_json, _print_import)
+        return
+    rows = service.list_imports(engine, limit)
+    columns = ["import_id", "kind", "status", "file_name", "actor", "rows", "new", "updated", "error_count"]
+    emit(
+        {"imports": rows},
+        as_json,
+        lambda d: print_table("Zip imports", d["imports"], [*columns, "created_at"]),
+    )
+
+
+@leads_app.command("route")
+def route_(
+    unrouted: Annotated[
+        bool,
+        typer.Option(
+            "--unrouted/--all",
+            help="--unrouted (default): parties with no location yet and leads with no queue; "
+            "--all: every customer and lead (explicit values are always kept).",
+        ),
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fill locations (and sales rep / territory) from the zip mapping, then assign lead queue groups."""
+    from routing.cli.output import emit, print_kv
+    from routing.leads.route import route
+
+    summary = route(_engine(), scope="unrouted" if unrouted else "all")
+    emit(summary, as_json, lambda d: print_kv("Routed", _as_dict(d)))
+
+
+@queues_app.command("list")
+def queues_list(as_json: JsonOpt = False) -> None:
+    """Lead queue groups in routing order, with how many leads each routes (and holds)."""
+    from routing.cli.output import emit
+    from routing.leads.route import list_queue_groups
+
+    emit({"groups": list_queue_groups(_engine())}, as_json, _print_groups)
+
+
+@queues_app.command("set")
+def queues_set(
+    name: Annotated[str, typer.Argument(help="Group name (created when new).")],
+    priority: Annotated[int | None, typer.Option(help="1 routes first (1-9).")] = None,
+    zips: Annotated[
+        list[str] | None, typer.Option("--zip", help="5-digit zip or 3-digit prefix (repeatable).")
+    ] = None,
+    territories: Annotated[
+        list[str] | None, typer.Option("--territory", help="Territory (repeatable).")
+    ] = None,
+    location: Annotated[str | None, typer.Option(help="Location code or name.")] = None,
+    lead_source: Annotated[str | None, typer.Option("--lead-source", help="Lead source, e.g. web.")] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace all criteria instead of merging.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create or change a lead queue group (criteria given replace those criteria)."""
+    from routing.cli.output import emit
+    from routing.leads.route import set_queue_group
+
+    criteria = {
+        "zips": zips or [],
+        "territories": territories or [],
+        "location": location,
+        "lead_source": lead_source,
+    }
+    group = set_queue_group(_engine(), name, priority=priority, criteria=criteria, replace_criteria=replace)
+    emit(group, as_json, lambda d: _print_groups({"groups": [d]}))
+
+
+@queues_app.command("delete")
+def queues_delete(name: Annotated[str, typer.Argument(help="Group name.")], as_json: JsonOpt = False) -> None:
+    """Delete a lead queue group (its leads lose it until the next `routing leads route`)."""
+    from routing.cli.output import emit
+    from routing.leads.route import delete_queue_group
+
+    emit(delete_queue_group(_engine(), name), as_json, lambda d: _print_groups({"groups": [d]}))
+
+
+def _engine() -> Any:
+    """The settings' engine; BadInput when the schema is missing (checked without importing Alembic)."""
+    from sqlalchemy import inspect
+
+    from routing.config import mask_url
+    from routing.db.session import get_engine
+    from routing.errors import BadInput
+
+    engine = get_engine()
+    if not inspect(engine).has_table("zip_imports"):
+        url = mask_url(engine.url.render_as_string(hide_password=False))
+        raise BadInput(f"The database {url} is not initialised: run `routing init`.")
+    return engine
+
+
+def _as_dict(document: Any) -> dict[str, Any]:
+    from routing.cli.output import to_jsonable
+
+    return dict(to_jsonable(document))
+
+
+def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
+    from rich.text import Text
+
+    from routing.cli.output import console, err_console, print_table
+
+    out = err_console() if stream_err else console()
+    errors, warnings = document.get("errors") or [], document.get("warnings") or []
+    out.print(
+        Text(
+            f"Import {document['import_id']} ({document.get('kind', 'import')}): {document['status']} — "
+            f"{document['rows']} rows: {document['new']} new, {document['updated']} updated, "
+            f"{document['unchanged']} unchanged, {len(errors)} errors, {len(warnings)} warnings",
+            style="bold",
+        )
+    )
+    for title, issues in (("Errors", errors), ("Warnings", warnings)):
+        if issues:
+            print_table(title, issues[:_SHOWN_ISSUES], ["row", "column", "value", "code", "message"])
+            if len(issues) > _SHOWN_ISSUES:
+                out.print(f"... and {len(issues) - _SHOWN_ISSUES} more (use --json for all)", markup=False)
+    changed = [
+        {"zip": c["zip"], "field": f, "old": v.get("old"), "new": v.get("new")}
+        for c in document.get("changes") or []
+        if c.get("action") == "updated"
+        for f, v in c["fields"].items()
+    ]
+    if changed:
+        print_table("Updated (old -> new)", changed[:_SHOWN_ISSUES], ["zip", "field", "old", "new"])
+        if len(changed) > _SHOWN_ISSUES:
+            out.print(f"... and {len(changed) - _SHOWN_ISSUES} more field changes (use --json)", markup=False)
+
+
+def _print_row(title: str, document: dict[str, Any]) -> None:
+    from routing.cli.output import print_kv
+
+    keys = ("zip", "location", "territory", "sales_rep", "work_order_territory", "notes")
+    print_kv(title, {k: document.get(k) for k in keys})
+    for warning in document.get("warnings") or []:
+        typer.echo(f"warning: {warning['message']}", err=True)
+
+
+def _print_rows(document: dict[str, Any]) -> None:
+    from routing.cli.output import console, print_table
+
+    rows = document["rows"]
+    columns = ["zip", "location", "territory", "sales_rep", "work_order_territory", "notes"]
+    print_table(f"Zip mapping ({len(rows)} rows)", rows[:500], columns)
+    if len(rows) > 500:
+        console().print(f"... and {len(rows) - 500} more (use --json or --out FILE)", markup=False)
+    if document.get("file"):
+        console().print(f"Written to {document['file']}", markup=False)
+
+
+def _print_unmapped(document: dict[str, Any]) -> None:
+    from routing.cli.output import console, print_table
+
+    rows = document["rows"]
+    print_table(f"Unmapped zips in use ({len(rows)})", rows[:200], ["zip", "customers", "leads"])
+    if len(rows) > 200:
+        console().print(f"... and {len(rows) - 200} more (use --json)", markup=False)
+    if document.get("template"):
+        console().print(f"Fill-in template written to {document['template']}", markup=False)
+
+
+def _print_groups(document: dict[str, Any]) -> None:
+    import json
+
+    from routing.cli.output import print_table
+
+    rows = [{**g, "criteria": json.dumps(g["criteria"], ensure_ascii=False)} for g in document["groups"]]
+    print_table("Lead queue groups", rows, ["priority", "name", "criteria", "leads", "members"])

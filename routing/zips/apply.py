@@ -1,0 +1,140 @@
+"""Database side of the mapping: read it, bulk-upsert rows keyed on zip, delete one zip.
+
+Every function takes an open ``Connection`` so the caller decides the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import polars as pl
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    literal,
+    or_,
+    select,
+    true,
+)
+
+from routing.db.company import Location
+from routing.db.zips import ZipRelation
+from routing.zips.columns import OPTIONAL_FIELDS
+from routing.zips.enrich import LOCATION_SCHEMA
+from routing.zips.preview import DATA_FIELDS, MAPPING_SCHEMA
+
+relations = cast(Table, ZipRelation.__table__)
+locations = cast(Table, Location.__table__)
+
+
+def read_mapping(conn: Connection) -> pl.DataFrame:
+    """Every mapping row (zip, location_id, territory, sales_rep, work_order_territory, notes)."""
+    query = select(*(relations.c[c] for c in MAPPING_SCHEMA)).order_by(relations.c.zip)
+    return pl.DataFrame(conn.execute(query).all(), schema=MAPPING_SCHEMA, orient="row")
+
+
+def read_locations(conn: Connection) -> pl.DataFrame:
+    """Every location (id, code, name)."""
+    query = select(locations.c.id, locations.c.code, locations.c.name).order_by(locations.c.id)
+    return pl.DataFrame(conn.execute(query).all(), schema=LOCATION_SCHEMA, orient="row")
+
+
+def lock_mapping(conn: Connection) -> None:
+    """Serialise concurrent writers of the mapping (PostgreSQL; SQLite has one writer at a time)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE zip_relations IN SHARE ROW EXCLUSIVE MODE")
+
+
+def upsert_mapping(
+    conn: Connection,
+    writes: pl.DataFrame,
+    fields: tuple[str, ...],
+    import_id: int | None,
+    now: dt.datetime,
+) -> list[str]:
+    """Insert new zips and update ``fields`` of existing ones that differ; returns the zips written.
+
+    The rows are staged in a temporary table (PostgreSQL: COPY; SQLite: the driver's executemany),
+    then one ``INSERT ... SELECT ... ON CONFLICT (zip) DO UPDATE SET <fields> WHERE <a field IS
+    DISTINCT FROM the new value> RETURNING zip`` writes them: an unchanged row is not touched, and
+    RETURNING lists what was written. (Row-by-row parameter processing of an executemany with
+    RETURNING costs several times more on both databases.)
+    """
+    if writes.is_empty():
+        return []
+    rows = writes.select("zip", *DATA_FIELDS)
+    _stage(conn, rows)
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    source = select(
+        *(_STAGE.c[c] for c in rows.columns),
+        literal(now, DateTime(timezone=True)).label("updated_at"),
+        literal(import_id, Integer).label("updated_by_import_id"),
+    ).where(true())  # SQLite needs a WHERE to tell the SELECT's end from ON CONFLICT
+    statement = insert(relations).from_select([*rows.columns, "updated_at", "updated_by_import_id"], source)
+    excluded = statement.excluded
+    update = {field: excluded[field] for field in fields}
+    update |= {"updated_at": excluded.updated_at, "updated_by_import_id": excluded.updated_by_import_id}
+    upsert = statement.on_conflict_do_update(
+        index_elements=[relations.c.zip],
+        set_=update,
+        where=or_(*(relations.c[field].is_distinct_from(excluded[field]) for field in fields)),
+    ).returning(relations.c.zip)
+    written = list(conn.execute(upsert).scalars())
+    conn.exec_driver_sql("DROP TABLE zip_relations_stage")
+    return written
+
+
+_STAGE = Table(
+    "zip_relations_stage",
+    MetaData(),
+    Column("zip", String(5)),
+    Column("location_id", Integer),
+    *(Column(field, Text) for field in OPTIONAL_FIELDS),
+)
+_STAGE_DDL = (
+    "CREATE TEMPORARY TABLE zip_relations_stage (zip varchar(5), location_id integer, territory text, "
+    "sales_rep text, work_order_territory text, notes text)"
+)
+
+
+def _stage(conn: Connection, rows: pl.DataFrame) -> None:
+    """Put ``rows`` into a temporary table (dropped after the upsert) with the driver's bulk path."""
+    if conn.dialect.name not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"Zip imports need SQLite or PostgreSQL, not {conn.dialect.name}.")
+    # A failed import can leave the table behind on a pooled SQLite connection: SQLite creates it
+    # before the driver opens the transaction, so the rollback does not remove it.
+    temp_schema = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp_schema}.zip_relations_stage")
+    conn.exec_driver_sql(_STAGE_DDL)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    if conn.dialect.name == "postgresql":
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY zip_relations_stage ({', '.join(rows.columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows.iter_rows():
+                copy.write_row(row)
+    else:
+        placeholders = ", ".join("?" for _ in rows.columns)
+        cursor = driver.cursor()
+        cursor.executemany(f"INSERT INTO zip_relations_stage VALUES ({placeholders})", rows.iter_rows())
+        cursor.close()
+
+
+def delete_relation(conn: Connection, zip_code: str) -> dict[str, Any] | None:
+    """Delete one zip's mapping row; returns the row as it was, or None when it did not exist."""
+    columns = [relations.c[c] for c in MAPPING_SCHEMA]
+    row = conn.execute(delete(relations).where(relations.c.zip == zip_code).returning(*columns)).first()
+    return dict(row._mapping) if row else None

@@ -1,0 +1,264 @@
+"""Read a paste, a CSV or an Excel workbook into raw text cells numbered by spreadsheet row.
+
+Everything is read as text (a zip must never become a number). Row numbers are the rows a
+spreadsheet shows: the header is row 1 when it is the first row, a quoted cell with line breaks is
+still one row, and blank rows are skipped but keep their number. Anything that cannot be read as a
+table with a header raises ``BadInput`` with one sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import polars as pl
+
+from routing.errors import BadInput
+from routing.zips.columns import (
+    DISPLAY_NAMES,
+    FIELDS,
+    closest_header,
+    field_for_header,
+    is_info_header,
+)
+from routing.zips.issues import RowIssue
+
+Record = list[str | None]  # the cells of one row; row n of the sheet is records[n - 1]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LOOKS_LIKE_ZIP = re.compile(r"^\s*\d{3,5}(\.0+|-\d{4})?\s*$")
+_FIELD_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ParsedSheet:
+    """Raw cells of the recognised columns: ``row_no`` (Int64) plus one String column per field present."""
+
+    cells: pl.DataFrame
+    columns: tuple[str, ...]
+    header_row: int
+    source: str  # paste | csv | xlsx
+    encoding: str | None
+    delimiter: str | None
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+
+
+def parse_bytes(data: bytes, *, file_name: str | None = None, pasted: bool = False) -> ParsedSheet:
+    """Parse an import's bytes (paste, CSV/TSV text or workbook); BadInput when unreadable."""
+    label = _label(file_name, pasted)
+    if not data.strip():
+        raise BadInput(f"{label} is empty: there is nothing to import.")
+    suffix = PurePath(file_name).suffix.lower() if file_name else ""
+    warnings: list[RowIssue] = []
+    if data.startswith(_WORKBOOK_MAGIC):
+        records, extra_sheets = read_workbook(data, label)
+        if extra_sheets:
+            warnings.append(
+                RowIssue(
+                    None,
+                    None,
+                    None,
+                    "extra_sheets",
+                    f"The workbook has {len(extra_sheets) + 1} sheets; only the first is read "
+                    f"(ignored: {', '.join(extra_sheets)}).",
+                )
+            )
+        source, encoding, delimiter = "xlsx", None, None
+    elif suffix in WORKBOOK_SUFFIXES:
+        raise BadInput(f"{label} is not a readable Excel workbook (it is not a zip container).")
+    else:
+        text, encoding = decode_text(data, label)
+        delimiter = sniff_delimiter(text)
+        records = read_text_records(text, delimiter, label)
+        source = "paste" if pasted else "csv"
+    return _sheet_from_records(records, label, source, encoding, delimiter, warnings)
+
+
+def decode_text(data: bytes, label: str = "The input") -> tuple[str, str]:
+    """Decode text as UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; BadInput for binary."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "cp1252"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:65536]
+        if "\x00" in sample or len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
+            break
+        nul = text.find("\x00")
+        if nul >= 0:  # past the sample: a text file with a stray NUL, which PostgreSQL cannot store
+            line = text.count("\n", 0, nul) + 1
+            raise BadInput(f"{label} has a NUL byte on line {line}; it is not plain spreadsheet text.")
+        return text, encoding
+    raise BadInput(f"{label} looks like a binary file, not a spreadsheet or CSV text.")
+
+
+def sniff_delimiter(text: str) -> str:
+    """Tab, semicolon or comma: whichever the first non-blank line (outside quotes) uses most."""
+    line = next((candidate for candidate in text.splitlines() if candidate.strip()), "")
+    counts = {"\t": 0, ";": 0, ",": 0}
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts.values())
+    if best == 0:
+        return ","
+    return next(d for d in ("\t", ";", ",") if counts[d] == best)
+
+
+def read_text_records(text: str, delimiter: str, label: str = "The input") -> list[Record]:
+    """The rows of delimited text, one per spreadsheet row (quoted line breaks stay inside a cell)."""
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    try:
+        return list(reader)  # type: ignore[arg-type]
+    except csv.Error as exc:
+        raise BadInput(f"{label} cannot be read as delimited text: {exc}.") from None
+
+
+def read_workbook(data: bytes, label: str = "The workbook") -> tuple[list[Record], list[str]]:
+    """Rows of the first sheet as text (calamine via polars), and the names of the other sheets."""
+    import fastexcel
+
+    try:
+        sheet_names = list(fastexcel.read_excel(data).sheet_names)
+        frame = pl.read_excel(
+            io.BytesIO(data),
+            engine="calamine",
+            sheet_id=1,
+            has_header=False,
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            raise_if_empty=False,
+            read_options={"header_row": None, "skip_rows": 0, "dtypes": "string"},
+        )
+    except Exception as exc:  # calamine reports damage in many shapes
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BadInput(f"{label} is not a readable Excel workbook ({reason}).") from None
+    frame = frame.select(pl.all().cast(pl.String))
+    return [list(cells) for cells in frame.iter_rows()], sheet_names[1:]
+
+
+def _sheet_from_records(
+    records: list[Record],
+    label: str,
+    source: str,
+    encoding: str | None,
+    delimiter: str | None,
+    warnings: list[RowIssue],
+) -> ParsedSheet:
+    header_index = next((i for i, cells in enumerate(records) if not _blank(cells)), None)
+    if header_index is None:
+        raise BadInput(f"{label} has no rows: there is nothing to import.")
+    header_row, header_cells = header_index + 1, records[header_index]
+    positions, errors, header_warnings = _map_header(header_row, header_cells, label)
+    warnings.extend(header_warnings)
+    width = len(header_cells)
+    body = records[header_row:]
+    warnings.extend(_extra_cells(body, header_row, width))
+    columns = tuple(field for field in FIELDS if field in positions)
+    raw = pl.DataFrame(
+        [cells if len(cells) == width else cells[:width] + [None] * (width - len(cells)) for cells in body],
+        schema=[(f"c{i}", pl.String) for i in range(width)],
+        orient="row",
+    ).with_columns(pl.int_range(header_row + 1, header_row + 1 + len(body), dtype=pl.Int64).alias("row_no"))
+    blank = pl.all_horizontal(
+        pl.col(f"c{i}").is_null() | (pl.col(f"c{i}").str.strip_chars() == "") for i in range(width)
+    )
+    cells = raw.filter(~blank).select(
+        "row_no", *(pl.col(f"c{positions[field]}").alias(field) for field in columns)
+    )
+    return ParsedSheet(
+        cells, columns, header_row, source, encoding, delimiter, tuple(errors), tuple(warnings)
+    )
+
+
+def _map_header(
+    header_row: int, header_cells: Sequence[str | None], label: str
+) -> tuple[dict[str, int], list[RowIssue], list[RowIssue]]:
+    positions: dict[str, int] = {}
+    errors: list[RowIssue] = []
+    warnings: list[RowIssue] = []
+    for index, raw in enumerate(header_cells):
+        text = (raw or "").strip()
+        if not text or is_info_header(text):
+            continue
+        field = field_for_header(text)
+        if field is None:
+            hint = closest_header(text)
+            message = f"Column {text!r} is not a mapping column; its values are ignored."
+            if hint:
+                message = f"Column {text!r} is not a mapping column (did you mean {hint!r}?); ignored."
+            warnings.append(RowIssue(header_row, text, text, "ignored_column", message))
+        elif field in positions:
+            first = (header_cells[positions[field]] or "").strip()
+            errors.append(
+                RowIssue(
+                    header_row,
+                    field,
+                    text,
+                    "duplicate_column",
+                    f"Columns {first!r} and {text!r} both mean {DISPLAY_NAMES[field]}; keep one.",
+                )
+            )
+        else:
+            positions[field] = index
+    if not positions:
+        shown = ", ".join(repr((c or "").strip()) for c in header_cells if (c or "").strip())[:200]
+        first = next(((c or "").strip() for c in header_cells if (c or "").strip()), "")
+        if _LOOKS_LIKE_ZIP.match(first):
+            raise BadInput(
+                f"{label} has no header row: row {header_row} ({shown}) looks like data. Add a first row "
+                "naming the columns, e.g. Zip, Location, Territory, Sales Rep, Work Order Territory, Notes."
+            )
+        raise BadInput(
+            f"{label} has no header row naming the mapping columns: row {header_row} has {shown}; "
+            "expected at least Zip and Location."
+        )
+    return positions, errors, warnings
+
+
+def _extra_cells(body: list[Record], header_row: int, width: int) -> list[RowIssue]:
+    warnings = []
+    for row_no, cells in enumerate(body, start=header_row + 1):
+        if len(cells) <= width:
+            continue
+        extra = [c for c in cells[width:] if c is not None and c.strip()]
+        if extra:
+            shown = ", ".join(repr(c[:40]) for c in extra[:3])
+            warnings.append(
+                RowIssue(
+                    row_no,
+                    None,
+                    extra[0][:200],
+                    "extra_cells",
+                    f"Row {row_no} has {len(cells)} cells but the header has {width}; the cells past the "
+                    f"last column are ignored ({shown}). An unquoted delimiter inside a value?",
+                )
+            )
+    return warnings
+
+
+def _blank(cells: Sequence[str | None]) -> bool:
+    return all(cell is None or not cell.strip() for cell in cells)
+
+
+def _label(file_name: str | None, pasted: bool) -> str:
+    if pasted or not file_name or file_name == "-":
+        return "The pasted text"
+    return PurePath(file_name).name

@@ -1,0 +1,80 @@
+"""The record of every import and edit (``zip_imports``): write, move through its statuses, list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+
+from routing.db.zips import ZipImport
+from routing.errors import BadInput, NotFound
+
+imports = cast(Table, ZipImport.__table__)
+
+SUMMARY_COLUMNS = (
+    "id",
+    "kind",
+    "source",
+    "file_name",
+    "actor",
+    "status",
+    "rows",
+    "new",
+    "updated",
+    "unchanged",
+    "error_count",
+    "created_at",
+    "applied_at",
+)
+
+
+def record_import(conn: Connection, **values: Any) -> int:
+    """Insert one ``zip_imports`` row (kind, source, file_name, actor, status, counts, issues, changes)."""
+    return int(conn.execute(insert(imports).values(**values).returning(imports.c.id)).scalar_one())
+
+
+def finish_import(conn: Connection, import_id: int, status: str, **values: Any) -> None:
+    """Move a previewed import to ``status`` (applied / rejected); BadInput when it is no longer previewed."""
+    result = conn.execute(
+        update(imports)
+        .where(imports.c.id == import_id, imports.c.status == "previewed")
+        .values(status=status, **values)
+    )
+    if result.rowcount != 1:
+        current = conn.execute(select(imports.c.status).where(imports.c.id == import_id)).scalar()
+        if current is None:
+            raise NotFound(f"Zip import {import_id} does not exist.")
+        raise BadInput(f"Zip import {import_id} is already {current}; it cannot become {status}.")
+
+
+def list_imports(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """The most recent imports and edits first, without their issue and change lists."""
+    query = select(
+        *(imports.c[c] for c in SUMMARY_COLUMNS), _length(imports.c.warnings).label("warning_count")
+    )
+    rows = conn.execute(query.order_by(imports.c.id.desc()).limit(limit)).all()
+    return [_summary(dict(row._mapping)) for row in rows]
+
+
+def get_import(conn: Connection, import_id: int) -> dict[str, Any]:
+    """One import with its errors, warnings and changes; NotFound when there is none."""
+    row = conn.execute(select(imports).where(imports.c.id == import_id)).first()
+    if row is None:
+        raise NotFound(f"Zip import {import_id} does not exist (see `routing zips imports`).")
+    document = dict(row._mapping)
+    document["warning_count"] = len(document["warnings"] or [])
+    return _summary(document)
+
+
+def _summary(document: dict[str, Any]) -> dict[str, Any]:
+    document["import_id"] = document.pop("id")
+    for key in ("created_at", "applied_at"):
+        if isinstance(document.get(key), dt.datetime) and document[key].tzinfo is None:
+            document[key] = document[key].replace(tzinfo=dt.UTC)
+    return document
+
+
+def _length(column: Any) -> Any:
+    # JSON array length differs per dialect; counting in SQL keeps the list query light.
+    return func.coalesce(func.json_array_length(column), 0)

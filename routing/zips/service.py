@@ -1,0 +1,474 @@
+"""The Zip Relation Manager's shell: what the CLI and the Prefect flow call.
+
+Each function gathers from the database, calls the pure core (parse -> repair -> validate ->
+preview) and writes the outcome. Every import and edit is recorded in ``zip_imports``: imports as
+``previewed`` or ``invalid`` when previewed, then ``applied`` or ``rejected``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from routing.db.base import utcnow
+from routing.db.company import Location
+from routing.db.zips import ZipRelation
+from routing.errors import BadInput, NotFound, ValidationFailed
+from routing.geo import zip_table
+from routing.zips import records
+from routing.zips.apply import delete_relation, lock_mapping, read_locations, read_mapping, upsert_mapping
+from routing.zips.columns import FIELDS, OPTIONAL_FIELDS
+from routing.zips.enrich import Reference
+from routing.zips.issues import RowIssue
+from routing.zips.parse import ParsedSheet, parse_bytes
+from routing.zips.plan import ImportPlan, plan_import
+from routing.zips.preview import MappingDiff, compared_fields, diff_mapping
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """An import's bytes and where they came from (a file, or pasted text)."""
+
+    data: bytes
+    file_name: str | None = None
+    pasted: bool = False
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """A recorded preview: counts, issues and changes, plus the rows an apply would write."""
+
+    import_id: int | None
+    status: str  # previewed | invalid
+    kind: str  # import | set
+    source: str  # paste | csv | xlsx | cli
+    file_name: str | None
+    actor: str
+    columns: tuple[str, ...]
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+    error_rows: int
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+    changes: tuple[dict[str, Any], ...]
+    valid_rows: pl.DataFrame = field(repr=False, compare=False)
+    diff: MappingDiff = field(repr=False, compare=False)
+    mapping_snapshot: pl.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stops the import from being applied."""
+        return not self.errors
+
+    def summary(self, *, compact: bool = False) -> dict[str, Any]:
+        """import_id, status, rows, new, updated, unchanged, errors, warnings, new_zips and ``changes``
+        (old -> new per field); ``compact`` (the CLI) lists only updated zips' changes."""
+        return _summary(self, compact)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an applied import wrote (counts from the upsert's RETURNING) or that it was rejected."""
+
+    import_id: int
+    status: str  # applied | rejected
+    kind: str
+    source: str
+    file_name: str | None
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+    error_rows: int
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+    changes: tuple[dict[str, Any], ...]
+
+    def summary(self, *, compact: bool = False) -> dict[str, Any]:
+        """The same document as a preview's."""
+        return _summary(self, compact)
+
+
+def source_from_path(path: str | Path) -> ImportSource:
+    """Read an import from a file, or from standard input when ``path`` is ``-`` (a paste)."""
+    if str(path) == "-":
+        return ImportSource(sys.stdin.buffer.read(), None, pasted=True)
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"{path}: no such file." if not file.exists() else f"{path} is not a file.")
+    try:
+        return ImportSource(file.read_bytes(), str(path))
+    except OSError as exc:
+        raise BadInput(f"{path} cannot be read: {exc.strerror}.") from None
+
+
+def source_from_text(text: str) -> ImportSource:
+    """An import from pasted text (tab-separated as Excel copies it, or CSV)."""
+    return ImportSource(text.encode("utf-8"), None, pasted=True)
+
+
+def current_actor() -> str:
+    """The operating-system user running this process (who an import is recorded as)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "unknown"
+
+
+def preview_import(engine: Engine, source: ImportSource, *, actor: str | None = None) -> ImportPreview:
+    """Parse, validate and diff an import; record it as previewed or invalid. BadInput when unreadable."""
+    actor = actor or current_actor()
+    try:
+        sheet = parse_bytes(source.data, file_name=source.file_name, pasted=source.pasted)
+    except BadInput as exc:
+        _record_unreadable(engine, source, actor, exc.message)
+        raise
+    plan, snapshot = _plan(engine, sheet)
+    preview = _preview(plan, snapshot, sheet, "import", source.file_name, actor)
+    with engine.begin() as conn:
+        import_id = records.record_import(conn, **_record_values(preview))
+    return dataclasses.replace(preview, import_id=import_id)
+
+
+def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = None) -> ImportResult:
+    """Apply a valid preview in one transaction (re-diffed against the mapping as it is now)."""
+    if not preview.ok:
+        raise ValidationFailed(
+            f"Import {preview.import_id} has {len(preview.errors)} errors; nothing was applied.",
+            details=[issue.as_dict() for issue in preview.errors],
+        )
+    now = utcnow()
+    with engine.begin() as conn:
+        lock_mapping(conn)
+        current = read_mapping(conn)
+        diff = preview.diff
+        if not current.equals(preview.mapping_snapshot):  # someone changed the mapping since the preview
+            codes = dict(read_locations(conn).select("id", "code").iter_rows())
+            diff = diff_mapping(preview.valid_rows, preview.columns, current, codes)
+        import_id = preview.import_id
+        if import_id is None:
+            import_id = records.record_import(conn, **_record_values(preview) | {"status": "previewed"})
+        written = set(upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now))
+        new = len(written & diff.new_zips)
+        updated = len(written - diff.new_zips)
+        unchanged = preview.valid_rows.height - new - updated
+        values: dict[str, Any] = {"new": new, "updated": updated, "unchanged": unchanged, "applied_at": now}
+        changes = preview.changes
+        if diff is not preview.diff or len(written) != len(diff.changes):
+            changes = tuple(change for change in diff.changes if change["zip"] in written)
+            values["changes"] = list(changes)
+        if actor:
+            values["actor"] = actor
+        records.finish_import(conn, import_id, "applied", **values)
+    return ImportResult(
+        import_id=import_id,
+        status="applied",
+        kind=preview.kind,
+        source=preview.source,
+        file_name=preview.file_name,
+        rows=preview.rows,
+        new=new,
+        updated=updated,
+        unchanged=unchanged,
+        error_rows=0,
+        errors=(),
+        warnings=preview.warnings,
+        changes=changes,
+    )
+
+
+def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = None) -> ImportResult:
+    """Record that a previewed import was not confirmed; nothing is written to the mapping."""
+    if preview.import_id is None:
+        raise BadInput("This preview was never recorded, so there is nothing to reject.")
+    with engine.begin() as conn:
+        records.finish_import(conn, preview.import_id, "rejected", note=note)
+    return ImportResult(
+        import_id=preview.import_id,
+        status="rejected",
+        kind=preview.kind,
+        source=preview.source,
+        file_name=preview.file_name,
+        rows=preview.rows,
+        new=0,
+        updated=0,
+        unchanged=0,
+        error_rows=preview.error_rows,
+        errors=preview.errors,
+        warnings=preview.warnings,
+        changes=(),
+    )
+
+
+def set_zip(
+    engine: Engine,
+    zip_code: str,
+    location: str,
+    values: Mapping[str, str | None] | None = None,
+    *,
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Add or change one zip's row, validated like an import row and recorded (kind ``set``).
+
+    ``values`` holds only the optional fields to write (territory, sales_rep, work_order_territory,
+    notes); a field left out is untouched, an empty or None value clears it.
+    """
+    values = dict(values or {})
+    unknown = sorted(set(values) - set(OPTIONAL_FIELDS))
+    if unknown:
+        raise BadInput(f"Unknown zip relation field(s): {', '.join(unknown)}.")
+    given = {"zip": zip_code, "location": location, **values}
+    columns = tuple(f for f in FIELDS if f in given)
+    cells = pl.DataFrame(
+        {"row_no": [1], **{f: [given[f]] for f in columns}},
+        schema={"row_no": pl.Int64, **dict.fromkeys(columns, pl.String)},
+    )
+    sheet = ParsedSheet(cells, columns, 0, "cli", None, None, (), ())
+    plan, snapshot = _plan(engine, sheet, skip_zip_only_rows=False)
+    preview = _preview(plan, snapshot, sheet, "set", None, actor or current_actor())
+    preview = dataclasses.replace(
+        preview,
+        errors=tuple(dataclasses.replace(i, row=None) for i in preview.errors),
+        warnings=tuple(dataclasses.replace(i, row=None) for i in preview.warnings),
+    )
+    if not preview.ok:
+        with engine.begin() as conn:
+            import_id = records.record_import(conn, **_record_values(preview))
+        first = preview.errors[0]
+        raise ValidationFailed(
+            f"Zip {zip_code} was not set (recorded as import {import_id}): {first.message}",
+            details=[issue.as_dict() for issue in preview.errors],
+        )
+    result = apply_import(engine, preview)
+    row = get_zip(engine, plan.valid_rows["zip"][0])
+    action = "new" if result.new else "updated" if result.updated else "unchanged"
+    warnings = [issue.as_dict() for issue in result.warnings]
+    return {**row, "action": action, "import_id": result.import_id, "warnings": warnings}
+
+
+def delete_zip(engine: Engine, zip_code: str, *, actor: str | None = None) -> dict[str, Any]:
+    """Delete one zip's row and record it (kind ``delete``); NotFound when the zip is not mapped."""
+    zip_code = normalise_zip_argument(zip_code)
+    with engine.begin() as conn:
+        lock_mapping(conn)
+        codes = dict(read_locations(conn).select("id", "code").iter_rows())
+        old = delete_relation(conn, zip_code)
+        if old is None:
+            raise NotFound(f"Zip {zip_code} is not mapped, so there is nothing to delete.")
+        old["location"] = codes.get(old.pop("location_id"))
+        fields = {k: {"old": v, "new": None} for k, v in old.items() if k != "zip" and v is not None}
+        import_id = records.record_import(
+            conn,
+            kind="delete",
+            source="cli",
+            file_name=None,
+            actor=actor or current_actor(),
+            status="applied",
+            rows=1,
+            updated=1,
+            changes=[{"zip": zip_code, "action": "deleted", "fields": fields}],
+            applied_at=utcnow(),
+        )
+    return {**_row_document(old), "action": "deleted", "import_id": import_id}
+
+
+def get_zip(engine: Engine, zip_code: str) -> dict[str, Any]:
+    """One zip's mapping row ``{zip, location, territory, sales_rep, work_order_territory, notes}``."""
+    rows = _query_rows(engine, ZipRelation.zip == normalise_zip_argument(zip_code))
+    if not rows:
+        raise NotFound(f"Zip {zip_code} is not mapped.")
+    return rows[0]
+
+
+def list_zips(engine: Engine, location: str | None = None) -> list[dict[str, Any]]:
+    """Mapping rows in zip order, optionally of one location (by code or name, case-insensitive)."""
+    if location is None:
+        return _query_rows(engine, None)
+    with engine.connect() as conn:
+        location_id = resolve_location(read_locations(conn), location)
+    return _query_rows(engine, ZipRelation.location_id == location_id)
+
+
+def resolve_location(locations: pl.DataFrame, text: str) -> int:
+    """The id of the location whose code or name is ``text`` (case/space-insensitive); NotFound otherwise."""
+    from routing.zips.enrich import location_key, location_keys
+    from routing.zips.validate import closest_locations
+
+    key = pl.select(location_key(pl.lit(text))).item()
+    match = location_keys(locations).filter(pl.col("key") == key)
+    if match.is_empty():
+        raise NotFound(f"No location has the code or name {text!r}; {closest_locations(text, locations)}.")
+    return int(match["location_id"][0])
+
+
+def unmapped_zips(engine: Engine) -> pl.DataFrame:
+    """Zips customers and leads use that the mapping lacks: (zip, customers, leads), most first."""
+    from routing.zips.unmapped import unmapped_zips as query_unmapped
+
+    with engine.connect() as conn:
+        return query_unmapped(conn)
+
+
+def write_unmapped_template(engine: Engine, path: str | Path) -> pl.DataFrame:
+    """Write the fill-in template of unmapped zips (CSV or .xlsx by extension); returns the unmapped frame."""
+    from routing.zips.template import template_sheet, write_sheet
+
+    unmapped = unmapped_zips(engine)
+    write_sheet(template_sheet(unmapped, zip_table()), Path(path))
+    return unmapped
+
+
+def export_mapping(engine: Engine, path: str | Path, location: str | None = None) -> int:
+    """Write the mapping (or one location's rows) as CSV/.xlsx that imports back unchanged; returns rows."""
+    from routing.zips.template import mapping_sheet, write_sheet
+
+    rows = list_zips(engine, location)
+    write_sheet(mapping_sheet(rows), Path(path))
+    return len(rows)
+
+
+def list_imports(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """Recorded imports and edits, most recent first (counts only)."""
+    with engine.connect() as conn:
+        return records.list_imports(conn, limit)
+
+
+def get_import(engine: Engine, import_id: int) -> dict[str, Any]:
+    """One recorded import or edit with its errors, warnings and changes."""
+    with engine.connect() as conn:
+        return records.get_import(conn, import_id)
+
+
+def normalise_zip_argument(text: str) -> str:
+    """A zip typed on the command line: trimmed, lost leading zeros restored; BadInput if not 5 digits."""
+    value = text.strip()
+    if value.isdigit() and 3 <= len(value) <= 4:
+        value = value.zfill(5)
+    if not (len(value) == 5 and value.isdigit()):
+        raise BadInput(f"{text!r} is not a 5-digit zip code.")
+    return value
+
+
+def _plan(
+    engine: Engine, sheet: ParsedSheet, *, skip_zip_only_rows: bool = True
+) -> tuple[ImportPlan, pl.DataFrame]:
+    with engine.connect() as conn:
+        reference = Reference(read_locations(conn), zip_table())
+        existing = read_mapping(conn)
+    return plan_import(sheet, reference, existing, skip_zip_only_rows=skip_zip_only_rows), existing
+
+
+def _preview(
+    plan: ImportPlan, snapshot: pl.DataFrame, sheet: ParsedSheet, kind: str, file_name: str | None, actor: str
+) -> ImportPreview:
+    return ImportPreview(
+        import_id=None,
+        status="invalid" if plan.errors else "previewed",
+        kind=kind,
+        source=sheet.source,
+        file_name=file_name,
+        actor=actor,
+        columns=plan.columns,
+        rows=plan.rows,
+        new=plan.diff.new,
+        updated=plan.diff.updated,
+        unchanged=plan.diff.unchanged,
+        error_rows=plan.error_rows,
+        errors=plan.errors,
+        warnings=plan.warnings,
+        changes=plan.diff.changes,
+        valid_rows=plan.valid_rows,
+        diff=plan.diff,
+        mapping_snapshot=snapshot,
+    )
+
+
+def _record_values(preview: ImportPreview) -> dict[str, Any]:
+    return {
+        "kind": preview.kind,
+        "source": preview.source,
+        "file_name": _clip(preview.file_name, 400),
+        "actor": _clip(preview.actor, 120),
+        "status": preview.status,
+        "rows": preview.rows,
+        "new": preview.new,
+        "updated": preview.updated,
+        "unchanged": preview.unchanged,
+        "error_count": len(preview.errors),
+        "errors": [issue.as_dict() for issue in preview.errors],
+        "warnings": [issue.as_dict() for issue in preview.warnings],
+        "changes": list(preview.changes),
+    }
+
+
+def _record_unreadable(engine: Engine, source: ImportSource, actor: str, message: str) -> None:
+    issue = RowIssue(None, None, None, "unreadable", message)
+    kind = "paste" if source.pasted else "xlsx" if source.data.startswith(b"PK") else "csv"
+    with engine.begin() as conn:
+        records.record_import(
+            conn,
+            kind="import",
+            source=kind,
+            file_name=_clip(source.file_name, 400),
+            actor=_clip(actor, 120),
+            status="invalid",
+            error_count=1,
+            errors=[issue.as_dict()],
+        )
+
+
+def _query_rows(engine: Engine, condition: Any) -> list[dict[str, Any]]:
+    query = (
+        select(
+            ZipRelation.zip,
+            Location.code.label("location"),
+            ZipRelation.territory,
+            ZipRelation.sales_rep,
+            ZipRelation.work_order_territory,
+            ZipRelation.notes,
+        )
+        .join(Location, Location.id == ZipRelation.location_id)
+        .order_by(ZipRelation.zip)
+    )
+    if condition is not None:
+        query = query.where(condition)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _row_document(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: row.get(key) for key in ("zip", "location", *OPTIONAL_FIELDS)}
+
+
+def _summary(report: ImportPreview | ImportResult, compact: bool) -> dict[str, Any]:
+    return {
+        "import_id": report.import_id,
+        "status": report.status,
+        "kind": report.kind,
+        "source": report.source,
+        "file_name": report.file_name,
+        "rows": report.rows,
+        "new": report.new,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "error_rows": report.error_rows,
+        "errors": [issue.as_dict() for issue in report.errors],
+        "warnings": [issue.as_dict() for issue in report.warnings],
+        "new_zips": sorted(c["zip"] for c in report.changes if c["action"] == "new"),
+        "changes": [c for c in report.changes if not compact or c["action"] != "new"],
+    }
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"

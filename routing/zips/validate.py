@@ -1,0 +1,342 @@
+"""What a valid mapping row is: a Great Expectations suite defined in code, and its results as row issues.
+
+``build_suite`` is the single source of truth. Each expectation carries ``meta`` with the issue
+``code``, its ``severity`` (error stops the import, warning is reported) and the sheet ``column``.
+Look-ups (ZIP dataset, locations, duplicates) are precomputed by ``routing.zips.enrich`` into small
+status columns. GX is imported lazily (it costs seconds) and one ephemeral context is reused per
+process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from routing.zips.columns import DISPLAY_NAMES, HEADER_EXAMPLES, OPTIONAL_FIELDS, REQUIRED_FIELDS, max_lengths
+from routing.zips.enrich import Reference, enrich
+from routing.zips.issues import RowIssue, sort_issues
+
+if TYPE_CHECKING:
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+log = logging.getLogger(__name__)
+
+ROW_ID = "row_no"
+FORMULA_START = r"^[=+@]"
+STATUS_COLUMNS = ("zip_status", "zip_type", "location_status", "zip_variants", "repeat_of_row")
+_MAX_SHOWN = 200
+_GX_LOCK = threading.Lock()  # one validation at a time through the shared context
+_CONTEXT_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed expectation: its issue code, severity, sheet column and the failing rows (None: table)."""
+
+    code: str
+    severity: str
+    column: str
+    rows: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Rows fit to write (one per zip: zip, location_id, present optional fields) and the issues found."""
+
+    valid_rows: pl.DataFrame
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+    error_rows: int
+
+
+def build_suite(columns: tuple[str, ...]) -> ExpectationSuite:
+    """The expectation suite for an import whose header holds ``columns`` (canonical field names)."""
+    _batch_definition()  # suites need an active context
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    suite = gx.ExpectationSuite(name="zip_relation_rows")
+
+    def expect(kind: Any, code: str, severity: str, sheet_column: str, **kwargs: Any) -> None:
+        meta = {"code": code, "severity": severity, "column": sheet_column}
+        suite.add_expectation(kind(**kwargs, meta=meta))
+
+    for field in REQUIRED_FIELDS:
+        expect(gxe.ExpectColumnToExist, "missing_column", "error", field, column=field)
+    if "zip" in columns:
+        expect(gxe.ExpectColumnValuesToNotBeNull, "missing_value", "error", "zip", column="zip")
+        expect(
+            gxe.ExpectColumnValuesToMatchRegex, "invalid_zip", "error", "zip", column="zip", regex=r"^\d{5}$"
+        )
+        for code, severity, status in (
+            ("zip_unknown", "error", "unknown"),
+            ("zip_retired", "warning", "retired"),
+        ):
+            expect(
+                gxe.ExpectColumnValuesToNotBeInSet,
+                code,
+                severity,
+                "zip",
+                column="zip_status",
+                value_set=[status],
+            )
+        expect(
+            gxe.ExpectColumnValuesToNotBeInSet,
+            "zip_military",
+            "warning",
+            "zip",
+            column="zip_type",
+            value_set=["MILITARY"],
+        )
+        expect(
+            gxe.ExpectColumnValuesToBeInSet,
+            "duplicate_conflict",
+            "error",
+            "zip",
+            column="zip_variants",
+            value_set=[1],
+        )
+        expect(
+            gxe.ExpectColumnValuesToBeNull, "duplicate_identical", "warning", "zip", column="repeat_of_row"
+        )
+    if "location" in columns:
+        expect(gxe.ExpectColumnValuesToNotBeNull, "missing_value", "error", "location", column="location")
+        expect(
+            gxe.ExpectColumnValuesToBeInSet,
+            "unknown_location",
+            "error",
+            "location",
+            column="location_status",
+            value_set=["known"],
+        )
+    for field in OPTIONAL_FIELDS:
+        if field in columns:
+            limit = max_lengths()[field]
+            expect(
+                gxe.ExpectColumnValueLengthsToBeBetween,
+                "too_long",
+                "error",
+                field,
+                column=field,
+                max_value=limit,
+            )
+            expect(
+                gxe.ExpectColumnValuesToNotMatchRegex,
+                "formula_as_text",
+                "warning",
+                field,
+                column=field,
+                regex=FORMULA_START,
+            )
+    return suite
+
+
+def validate_rows(
+    rows: pl.DataFrame, columns: tuple[str, ...], header_row: int, reference: Reference
+) -> ValidationOutcome:
+    """Run the suite over cleaned rows (routing.zips.repair) and sort out what may be written."""
+    enriched = enrich(rows, columns, reference)
+    failures = run_suite(enriched, columns)
+    return outcome_from_failures(failures, enriched, columns, header_row, reference)
+
+
+def run_suite(enriched: pl.DataFrame, columns: tuple[str, ...]) -> list[Failure]:
+    """Validate the enriched rows with Great Expectations (pandas) and list the failed expectations."""
+    batch_definition = _batch_definition()
+    checked = [ROW_ID, *columns, *STATUS_COLUMNS]
+    frame = enriched.select(c for c in checked if c in enriched.columns).to_pandas()
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
+    with _GX_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        suite = build_suite(columns)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(suite, result_format=result_format)
+    failures = []
+    for result in validation.results:
+        config = result.expectation_config
+        meta = (config.meta if config else None) or {}
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            raise RuntimeError(f"Expectation {meta.get('code')} could not run: {result.exception_info}")
+        if result.success:
+            continue
+        unexpected = result.result.get("unexpected_index_list")
+        rows = None if unexpected is None else tuple(int(item[ROW_ID]) for item in unexpected)
+        failures.append(Failure(meta["code"], meta["severity"], meta["column"], rows))
+    return failures
+
+
+def outcome_from_failures(
+    failures: list[Failure],
+    enriched: pl.DataFrame,
+    columns: tuple[str, ...],
+    header_row: int,
+    reference: Reference,
+) -> ValidationOutcome:
+    """Turn failed expectations into row issues and keep the rows without errors (repeats once)."""
+    failing_rows = {row for failure in failures for row in failure.rows or ()}
+    cells = {row[ROW_ID]: row for row in enriched.filter(pl.col(ROW_ID).is_in(list(failing_rows))).to_dicts()}
+    errors: list[RowIssue] = []
+    found: list[RowIssue] = []
+    conflicts: dict[str, list[int]] = {}
+    for failure in failures:
+        if failure.code == "duplicate_conflict":
+            for row_no in failure.rows or ():
+                conflicts.setdefault(cells[row_no]["zip"], []).append(row_no)
+    describe = _Describer(reference, conflicts)
+    for failure in failures:
+        if failure.rows is None:
+            issue = RowIssue(header_row, failure.column, None, failure.code, _missing_column(failure.column))
+            (errors if failure.severity == "error" else found).append(issue)
+            continue
+        for row_no in failure.rows:
+            row = cells[row_no]
+            value = row.get("zip_raw") if failure.column == "zip" else row.get(failure.column)
+            issue = RowIssue(
+                row_no,
+                failure.column,
+                _shown(value),
+                failure.code,
+                describe(failure.code, failure.column, row),
+            )
+            (errors if failure.severity == "error" else found).append(issue)
+    error_rows = {issue.row for issue in errors if issue.row is not None and issue.row != header_row}
+    has_table_error = any(f.rows is None and f.severity == "error" for f in failures)
+    keep = {
+        "zip": pl.String,
+        "location_id": pl.Int64,
+        **{c: pl.String for c in OPTIONAL_FIELDS if c in columns},
+    }
+    if has_table_error:
+        valid_rows = pl.DataFrame(schema=keep)
+    else:
+        valid = enriched.filter(~pl.col(ROW_ID).is_in(list(error_rows)) & pl.col("repeat_of_row").is_null())
+        valid_rows = valid.select(*keep).cast(keep)  # type: ignore[arg-type]
+    return ValidationOutcome(
+        valid_rows, tuple(sort_issues(errors)), tuple(sort_issues(found)), len(error_rows)
+    )
+
+
+class _Describer:
+    """Sentences for row issues; location suggestions are computed once per distinct value."""
+
+    def __init__(self, reference: Reference, conflicts: dict[str, list[int]]) -> None:
+        self.reference = reference
+        self.conflicts = conflicts
+        self._suggestions: dict[str, str] = {}
+
+    def __call__(self, code: str, column: str, row: dict[str, Any]) -> str:
+        name = DISPLAY_NAMES[column]
+        value = row.get(column)
+        if code == "missing_value":
+            return f"{name} is empty; every row needs a {name.lower()}."
+        if code == "invalid_zip":
+            return f"{row.get('zip_raw')!r} is not a 5-digit ZIP code."
+        if code == "zip_unknown":
+            raw = row.get("zip_raw")
+            read_as = f" (read as {value})" if raw != value else ""
+            return f"{raw!r}{read_as} is not a US ZIP code in the offline ZIP dataset."
+        if code in ("zip_retired", "zip_military"):
+            place = f" ({row['city']}, {row['state']})" if row.get("city") else ""
+            kind = "a retired ZIP" if code == "zip_retired" else "a military (APO/FPO/DPO) ZIP"
+            consequence = (
+                "mapped anyway for records that still carry it"
+                if code == "zip_retired"
+                else "mapped anyway, but field service does not go there"
+            )
+            return f"{value} is {kind}{place}; {consequence}."
+        if code == "duplicate_conflict":
+            others = [str(r) for r in sorted(self.conflicts.get(str(value), [])) if r != row[ROW_ID]]
+            where = f"row{'s' if len(others) > 1 else ''} {', '.join(others)}" if others else "other rows"
+            return f"Zip {value} is also on {where} with different values; keep one row per zip."
+        if code == "duplicate_identical":
+            return f"Zip {value} repeats row {row.get('repeat_of_row')} with identical values; applied once."
+        if code == "unknown_location":
+            return f"No location has the code or name {value!r}; {self._closest(str(value))}."
+        if code == "too_long":
+            return f"{name} is {len(str(value))} characters long; at most {max_lengths()[column]} fit."
+        if code == "formula_as_text":
+            return (
+                f"{name} starts with {str(value)[0]!r}, which a spreadsheet would run as a formula; it is "
+                "stored as plain text and exported with a leading apostrophe."
+            )
+        return f"{name}: {code}"
+
+    def _closest(self, value: str) -> str:
+        if value not in self._suggestions:
+            self._suggestions[value] = closest_locations(value, self.reference.locations)
+        return self._suggestions[value]
+
+
+def closest_locations(value: str, locations: pl.DataFrame, limit: int = 3) -> str:
+    """'closest: Boston (BOS), Bolton (BOL)' for an unknown location, or the known ones when none is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    labels = [f"{name} ({code})" for code, name in locations.select("code", "name").iter_rows()]
+    if not labels:
+        return "no locations exist yet (create them with `routing load`)"
+    choices = {}
+    for label, code, name in zip(labels, locations["code"], locations["name"], strict=True):
+        choices[f"{label}|code"] = code
+        choices[f"{label}|name"] = name
+    matches = process.extract(
+        value, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 2, score_cutoff=60
+    )
+    closest = list(dict.fromkeys(key.rsplit("|", 1)[0] for _, _, key in matches))[:limit]
+    if closest:
+        return "closest: " + ", ".join(closest)
+    shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
+    return f"known locations: {shown}"
+
+
+def _missing_column(field: str) -> str:
+    return (
+        f"The header has no {DISPLAY_NAMES[field]} column, which is required "
+        f"(accepted names: {HEADER_EXAMPLES[field]})."
+    )
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+def _batch_definition() -> Any:
+    """One ephemeral GX context (in memory, no docs site) with a pandas dataframe asset, once per process."""
+    with _CONTEXT_LOCK:
+        return _create_batch_definition()
+
+
+@lru_cache(maxsize=1)
+def _create_batch_definition() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        _quiet_gx_logging()
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+        )
+        context = gx.get_context(mode="ephemeral", project_config=config)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("zip_import").add_dataframe_asset("rows")
+        return asset.add_batch_definition_whole_dataframe("all_rows")
+
+
+def _quiet_gx_logging() -> None:
+    for name in list(logging.root.manager.loggerDict):
+        if name == "great_expectations" or name.startswith("great_expectations."):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)

@@ -1,0 +1,286 @@
+"""Imports and edits against SQLite and PostgreSQL: atomic, idempotent, recorded."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from routing.db.tables import ZipRelation
+from routing.errors import BadInput, NotFound, ValidationFailed
+from routing.zips import service
+from tests.integration.zip_builders import (
+    CORPUS,
+    add_locations,
+    add_party,
+    data_checksum,
+    import_statuses,
+    mapping,
+)
+
+HEADER = "Zip,Location,Territory,Sales Rep,Work Order Territory,Notes"
+
+
+def csv_source(text: str, name: str = "zips.csv") -> service.ImportSource:
+    return service.ImportSource(text.encode(), name)
+
+
+def import_and_apply(engine: Engine, text: str) -> service.ImportResult:
+    return service.apply_import(engine, service.preview_import(engine, csv_source(text)))
+
+
+def relation_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(ZipRelation.__table__).order_by(ZipRelation.zip))]
+
+
+def test_a_first_import_adds_rows_and_importing_the_same_file_again_writes_nothing(engine: Engine) -> None:
+    add_locations(engine)
+    text = f"{HEADER}\n02134,BOS,North,Ann,,\n06103,Hartford,,,,=1+1\n01608,worcester,,,,\n"
+
+    first = import_and_apply(engine, text)
+    stored = relation_rows(engine)
+    again = service.preview_import(engine, csv_source(text))
+    second = service.apply_import(engine, again)
+
+    assert (first.status, first.rows, first.new, first.updated, first.unchanged) == ("applied", 3, 3, 0, 0)
+    assert (again.new, again.updated, again.unchanged, again.changes) == (0, 0, 3, ())
+    assert (second.status, second.new, second.updated, second.unchanged) == ("applied", 0, 0, 3)
+    assert relation_rows(engine) == stored  # updated_at and updated_by_import_id untouched too
+    assert mapping(engine)["06103"] == {
+        "location": "HFD", "territory": None, "sales_rep": None, "work_order_territory": None, "notes": "=1+1"
+    }  # fmt: skip
+    assert import_statuses(engine) == ["applied", "applied"]
+
+
+def test_an_absent_column_leaves_its_field_and_a_blank_cell_clears_it(engine: Engine) -> None:
+    add_locations(engine)
+    import_and_apply(engine, f"{HEADER}\n02134,BOS,North,Ann,WO-1,gate code 12\n")
+
+    result = import_and_apply(engine, "Zip,Location,Notes\n02134,HFD,\n")
+
+    expected = {"location": "HFD", "territory": "North", "sales_rep": "Ann", "work_order_territory": "WO-1"}
+    assert mapping(engine)["02134"] == {**expected, "notes": None}
+    assert result.changes == (
+        {
+            "zip": "02134",
+            "action": "updated",
+            "fields": {
+                "location": {"old": "BOS", "new": "HFD"},
+                "notes": {"old": "gate code 12", "new": None},
+            },
+        },
+    )
+    assert (result.new, result.updated, result.unchanged) == (0, 1, 0)
+
+
+def test_applying_a_preview_after_the_mapping_changed_counts_what_the_upsert_really_wrote(
+    engine: Engine,
+) -> None:
+    add_locations(engine)
+    preview = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n06103,HFD\n"))
+    import_and_apply(engine, "Zip,Location\n02134,BOS\n")  # someone else maps 02134 meanwhile
+
+    result = service.apply_import(engine, preview)
+
+    assert (preview.new, result.new, result.updated, result.unchanged) == (2, 1, 0, 1)
+    assert [c["zip"] for c in result.changes] == ["06103"]
+    assert service.get_import(engine, result.import_id)["changes"] == list(result.changes)
+
+
+def test_a_rejected_preview_is_recorded_and_can_no_longer_be_applied(engine: Engine) -> None:
+    add_locations(engine)
+    before = data_checksum(engine)
+    preview = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n"))
+
+    rejected = service.reject_import(engine, preview, note="wrong file")
+
+    assert rejected.status == "rejected"
+    assert service.get_import(engine, preview.import_id or 0)["note"] == "wrong file"
+    with pytest.raises(BadInput, match="already rejected"):
+        service.apply_import(engine, preview)
+    assert data_checksum(engine) == before
+
+
+def test_an_apply_that_fails_midway_writes_nothing_and_the_next_import_still_works(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_locations(engine)
+    before = data_checksum(engine)
+    preview = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n"))
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("crash after the upsert")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service.records, "finish_import", crash)
+        with pytest.raises(RuntimeError, match="crash after the upsert"):
+            service.apply_import(engine, preview)
+    after_crash = data_checksum(engine)
+    result = import_and_apply(engine, "Zip,Location\n06103,HFD\n")
+
+    assert after_crash == before
+    assert (result.status, result.new) == ("applied", 1)
+    assert list(mapping(engine)) == ["06103"]
+
+
+@pytest.mark.parametrize(
+    ("file", "zip_code", "field", "value"),
+    [
+        ("03_cp1252_accents.csv", "02134", "notes", "Café au lait – call first"),
+        ("03_cp1252_accents.csv", "06103", "sales_rep", "Zoë Ångström"),
+        ("15_html_notes.csv", "02134", "notes", "<b>VIP</b> <script>alert(1)</script>"),
+        ("14_formulas_in_notes.csv", "02134", "notes", '=HYPERLINK("http://evil.example","click")'),
+        ("05_excel_paste.tsv", "02138", "notes", "Gate code, then knock"),
+        ("41_excel_formula_cached.xlsx", "02134", "notes", "click here"),
+    ],
+)
+def test_imported_text_is_stored_literally(
+    engine: Engine, file: str, zip_code: str, field: str, value: str
+) -> None:
+    add_locations(engine)
+    service.apply_import(engine, service.preview_import(engine, service.source_from_path(CORPUS / file)))
+    assert mapping(engine)[zip_code][field] == value
+
+
+def test_set_validates_like_an_import_row_and_changes_only_the_fields_given(engine: Engine) -> None:
+    add_locations(engine)
+    created = service.set_zip(engine, "2134", "boston", {"territory": "North", "notes": "n"})
+    updated = service.set_zip(engine, "02134", "HFD", {"notes": ""})
+
+    assert (created["zip"], created["action"], created["location"]) == ("02134", "new", "BOS")
+    assert [w["code"] for w in created["warnings"]] == ["zip_repaired"]
+    assert (updated["action"], updated["location"], updated["territory"], updated["notes"]) == (
+        "updated",
+        "HFD",
+        "North",
+        None,
+    )
+    before = data_checksum(engine)
+    with pytest.raises(ValidationFailed, match="closest: Boston") as caught:
+        service.set_zip(engine, "06103", "Bostn")
+    assert caught.value.details[0]["code"] == "unknown_location" and caught.value.details[0]["row"] is None
+    assert data_checksum(engine) == before
+    kinds = [(i["kind"], i["status"]) for i in service.list_imports(engine)]
+    assert kinds == [("set", "invalid"), ("set", "applied"), ("set", "applied")]
+
+
+def test_delete_is_recorded_with_the_old_values_and_an_unmapped_zip_is_not_found(engine: Engine) -> None:
+    add_locations(engine)
+    service.set_zip(engine, "02134", "BOS", {"territory": "North"})
+
+    deleted = service.delete_zip(engine, "02134")
+
+    assert (deleted["zip"], deleted["location"], deleted["action"]) == ("02134", "BOS", "deleted")
+    record = service.get_import(engine, deleted["import_id"])
+    assert (record["kind"], record["status"]) == ("delete", "applied")
+    assert record["changes"][0]["fields"]["territory"] == {"old": "North", "new": None}
+    assert mapping(engine) == {}
+    with pytest.raises(NotFound, match="not mapped"):
+        service.delete_zip(engine, "02134")
+    with pytest.raises(BadInput, match="5-digit"):
+        service.delete_zip(engine, "ABC")
+
+
+def test_list_filters_by_location_code_or_name_and_names_close_ones_when_unknown(engine: Engine) -> None:
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location\n02134,BOS\n06103,HFD\n02138,BOS\n")
+
+    assert [r["zip"] for r in service.list_zips(engine, "boston")] == ["02134", "02138"]
+    assert [r["zip"] for r in service.list_zips(engine, " hfd ")] == ["06103"]
+    assert len(service.list_zips(engine)) == 3
+    with pytest.raises(NotFound, match=r"closest: Hartford \(HFD\)"):
+        service.list_zips(engine, "Hartfort")
+
+
+def test_imports_are_listed_newest_first_with_counts_and_shown_with_their_issues(engine: Engine) -> None:
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location\n2134,BOS\n")
+    invalid = service.preview_import(engine, csv_source("Zip,Location\n99999,BOS\n", "bad.csv"))
+
+    listed = service.list_imports(engine)
+    shown = service.get_import(engine, invalid.import_id or 0)
+
+    assert [(i["status"], i["new"], i["error_count"], i["warning_count"]) for i in listed] == [
+        ("invalid", 0, 1, 0),
+        ("applied", 1, 0, 1),
+    ]
+    assert listed[0]["actor"] == service.current_actor() and listed[0]["file_name"] == "bad.csv"
+    assert [(e["row"], e["code"]) for e in shown["errors"]] == [(2, "zip_unknown")]
+    with pytest.raises(NotFound):
+        service.get_import(engine, 999)
+
+
+def test_unmapped_zips_count_customers_and_leads_most_first(engine: Engine) -> None:
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location\n02134,BOS\n")
+    for n, (kind, zip_code) in enumerate(
+        [
+            ("customer", "02134"),
+            ("customer", "06103"),
+            ("lead", "06103"),
+            ("lead", "01608"),
+            ("customer", "02903"),
+        ]
+    ):
+        add_party(engine, kind, f"P{n}", zip_code)
+
+    unmapped = service.unmapped_zips(engine)
+
+    assert unmapped.rows() == [("06103", 1, 1), ("02903", 1, 0), ("01608", 0, 1)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_unmapped_template_imports_straight_back_once_filled(
+    engine: Engine, tmp_path: Path, suffix: str
+) -> None:
+    add_locations(engine)
+    add_party(engine, "customer", "C1", "06103")
+    add_party(engine, "lead", "L1", "01608")
+    path = tmp_path / f"unmapped{suffix}"
+    service.write_unmapped_template(engine, path)
+
+    _fill_locations(path, {"06103": "HFD", "01608": "Worcester"})
+    result = service.apply_import(engine, service.preview_import(engine, service.source_from_path(path)))
+
+    assert (result.new, result.warnings) == (2, ())
+    assert service.unmapped_zips(engine).is_empty()
+    assert {z: row["location"] for z, row in mapping(engine).items()} == {"01608": "WOR", "06103": "HFD"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_exported_mapping_with_formulas_reimports_unchanged(
+    engine: Engine, tmp_path: Path, suffix: str
+) -> None:
+    add_locations(engine)
+    import_and_apply(
+        engine, f'{HEADER}\n02134,BOS,-North,@ann,+1,"=HYPERLINK(""x"",""y"")"\n00501,HFD,,,,<i>x</i>\n'
+    )
+    path = tmp_path / f"mapping{suffix}"
+
+    assert service.export_mapping(engine, path) == 2
+    again = service.preview_import(engine, service.source_from_path(path))
+
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def _fill_locations(path: Path, locations: dict[str, str]) -> None:
+    """Fill the Location column as an admin would, in the same format."""
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        for row in rows[1:]:
+            row[1] = locations[row[0]]
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        return
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    assert sheet is not None
+    for row in sheet.iter_rows(min_row=2):
+        row[1].value = locations[str(row[0].value)]
+    workbook.save(path)

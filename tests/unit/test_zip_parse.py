@@ -1,0 +1,201 @@
+"""Reading pastes, CSVs and workbooks into text cells numbered by spreadsheet row."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing.errors import BadInput
+from routing.zips.columns import closest_header, field_for_header
+from routing.zips.enrich import Reference, enrich
+from routing.zips.parse import decode_text, parse_bytes, sniff_delimiter
+from routing.zips.preview import diff_mapping, empty_mapping
+from routing.zips.repair import clean_cells
+
+HEADER = "Zip,Location,Territory,Sales Rep,Work Order Territory,Notes"
+
+
+def cells(data: bytes, **kwargs: object) -> list[dict[str, object]]:
+    return parse_bytes(data, **kwargs).cells.to_dicts()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Zip,Notes\n02134,Café\n".encode(), "utf-8"),
+        (b"\xef\xbb\xbf" + "Zip,Notes\n02134,Café\n".encode(), "utf-8-sig"),
+        ("Zip,Notes\n02134,Café\n".encode("cp1252"), "cp1252"),
+        ("Zip\tNotes\r\n02134\tCafé\r\n".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_text_is_decoded_from_utf8_bom_windows_1252_and_utf16(data: bytes, encoding: str) -> None:
+    text, detected = decode_text(data)
+    assert detected == encoding
+    assert "Café" in text
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("Zip\tLocation\tNotes", "\t"),
+        ("Zip;Location;Notes", ";"),
+        ("Zip,Location,Notes", ","),
+        ('"Zip;code",Location,Notes', ","),
+        ("Zip", ","),
+    ],
+)
+def test_the_delimiter_is_sniffed_from_the_header_line(header: str, delimiter: str) -> None:
+    assert sniff_delimiter(f"\n{header}\n02134;x,y\tz\n") == delimiter
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Zip", "zip"),
+        ("ZIP Code", "zip"),
+        ("zip_code", "zip"),
+        ("Postal Code", "zip"),
+        (" ZIP/Postal code ", "zip"),
+        ("Office", "location"),
+        ("Location", "location"),
+        ("territory", "territory"),
+        ("Sales Rep", "sales_rep"),
+        ("SALES_REP", "sales_rep"),
+        ("Work Order Territory", "work_order_territory"),
+        ("Notes", "notes"),
+        ("Region", None),
+    ],
+)
+def test_header_cells_are_matched_leniently(header: str, field: str | None) -> None:
+    assert field_for_header(header) == field
+
+
+def test_a_misspelt_header_gets_a_suggestion() -> None:
+    assert closest_header("Sales Reps") == "Sales Rep"
+    assert closest_header("Manager") is None
+
+
+def test_every_cell_is_read_as_text_so_zips_keep_their_leading_zeros() -> None:
+    sheet = parse_bytes(b"Zip,Location\n02134,BOS\n00501,7\n")
+    assert sheet.cells.schema == pl.Schema({"row_no": pl.Int64, "zip": pl.String, "location": pl.String})
+    assert sheet.cells["zip"].to_list() == ["02134", "00501"]
+
+
+def test_rows_are_spreadsheet_rows_across_blank_rows_and_quoted_line_breaks() -> None:
+    data = b'\n\nZip,Location,Notes\r\n02134,BOS,"one\r\ntwo\r\nthree"\r\n\r\n,,\r\n06103,HFD,\r\n'
+    sheet = parse_bytes(data)
+    assert sheet.header_row == 3
+    assert [(r["row_no"], r["zip"]) for r in sheet.cells.to_dicts()] == [(4, "02134"), (7, "06103")]
+    assert sheet.cells["notes"][0] == "one\r\ntwo\r\nthree"
+
+
+def test_a_pasted_block_is_tab_separated_and_recorded_as_a_paste() -> None:
+    sheet = parse_bytes(b"Zip\tOffice\n02134\tBoston\n", pasted=True)
+    assert (sheet.source, sheet.delimiter, sheet.columns) == ("paste", "\t", ("zip", "location"))
+
+
+def test_unknown_columns_are_ignored_with_a_warning_and_template_info_columns_silently() -> None:
+    sheet = parse_bytes(b"Zip,Location,Region,Customers,Leads,City,State\n02134,BOS,East,1,0,Allston,MA\n")
+    assert sheet.columns == ("zip", "location")
+    assert [(w.row, w.column, w.code) for w in sheet.warnings] == [(1, "Region", "ignored_column")]
+
+
+def test_a_workbook_is_read_as_text_from_its_first_sheet_with_its_real_row_numbers() -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in ([None], ["Zip", "Location"], [2134, "BOS"], [None], [6103.0, "HFD"]):
+        sheet.append(row)
+    workbook.create_sheet("Old").append(["x"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    parsed = parse_bytes(buffer.getvalue(), file_name="zips.xlsx")
+
+    assert (parsed.source, parsed.header_row) == ("xlsx", 2)
+    assert [(r["row_no"], r["zip"]) for r in parsed.cells.to_dicts()] == [(3, "2134"), (5, "6103")]
+    assert [w.code for w in parsed.warnings] == ["extra_sheets"]
+
+
+@pytest.mark.parametrize(
+    ("data", "file_name", "words"),
+    [
+        (b"", "a.csv", "is empty"),
+        (b"\xef\xbb\xbf", "a.csv", "has no rows"),
+        (b"\x00\x01\x02\x03binary\x00", "a.csv", "binary file"),
+        (b"02134,BOS\n", "a.csv", "looks like data"),
+        (b"Name,Phone\nAnn,1\n", "a.csv", "no header row naming"),
+        (b"Zip,Location\n", "a.xlsx", "not a readable Excel workbook"),
+        (b"PK\x03\x04garbage", "a.csv", "not a readable Excel workbook"),
+        pytest.param(
+            b"Zip,Location\n" + b"02134,BOS\n" * 8000 + b"02135,B\x00OS\n",
+            "a.csv",
+            "has a NUL byte on line 8002",
+            id="nul-past-the-binary-sniff",
+        ),
+    ],
+)
+def test_unreadable_input_is_bad_input_with_one_sentence_naming_the_file(
+    data: bytes, file_name: str, words: str
+) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_bytes(data, file_name=file_name)
+    assert words in caught.value.message
+    assert caught.value.message.startswith(file_name)
+
+
+def test_a_paste_is_named_as_such_in_errors() -> None:
+    with pytest.raises(BadInput, match=r"^The pasted text is empty"):
+        parse_bytes(b"  \n", pasted=True)
+
+
+REFERENCE = Reference(
+    pl.DataFrame({"id": [1], "code": ["BOS"], "name": ["Boston"]}),
+    pl.DataFrame({"zip": ["02134"], "zip_type": ["STANDARD"], "active": [True]}),
+)
+
+
+def _core_without_great_expectations(data: bytes) -> None:
+    """Everything between the bytes and the suite: it must either refuse with BadInput or produce frames."""
+    try:
+        sheet = parse_bytes(data, file_name="fuzz.csv")
+    except BadInput:
+        return
+    cleaned = clean_cells(sheet.cells, sheet.columns)
+    enriched = enrich(cleaned.rows, sheet.columns, REFERENCE)
+    assert enriched.height == cleaned.rows.height
+    if "zip" in sheet.columns and "location" in sheet.columns:
+        valid = enriched.filter(pl.col("location_id").is_not_null() & pl.col("zip").str.contains(r"^\d{5}$"))
+        diff_mapping(
+            valid.unique("zip").select("zip", "location_id"), sheet.columns, empty_mapping(), {1: "BOS"}
+        )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_fuzzed_bytes_only_ever_give_bad_input_or_rows(data: bytes) -> None:
+    _core_without_great_expectations(data)
+
+
+cell_text = st.text(alphabet=st.sampled_from(list("0123456789 ,;\t\"\r\n=+-@.abcZIPé\u00a0'")), max_size=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([",", ";", "\t"]),
+    st.lists(st.lists(cell_text, min_size=0, max_size=8), max_size=12),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+)
+def test_fuzzed_spreadsheet_like_text_only_ever_gives_bad_input_or_rows(
+    delimiter: str, rows: list[list[str]], encoding: str
+) -> None:
+    header = delimiter.join(["Zip", "Location", "Territory", "Notes"])
+    body = "\r\n".join(delimiter.join(row) for row in rows)
+    data = f"{header}\r\n{body}".encode(encoding, errors="replace")
+    _core_without_great_expectations(data)
