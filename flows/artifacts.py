@@ -127,7 +127,7 @@ def unassigned_rows(run: Mapping[str, Any], rule_titles: Mapping[str, str]) -> l
     order = {code: position for position, code in enumerate(rule_titles)}
     by_id = {a["appointment_id"]: a for a in run.get("appointments", [])}
     rows = []
-    for item in run.get("unassigned", []):
+    for item in run.get("unassigned_appointments", []):
         appointment = by_id.get(item["appointment_id"], {})
         blocking = dict(item.get("blocking") or {})
         if item.get("not_at_location"):

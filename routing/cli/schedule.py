@@ -249,7 +249,7 @@ def _print_run(document: dict[str, Any]) -> None:
             "margin",
         ],
     )
-    if document["unassigned"]:
+    if document["unassigned_appointments"]:
         rows = [
             {
                 "appointment_id": u["appointment_id"],
@@ -258,7 +258,7 @@ def _print_run(document: dict[str, Any]) -> None:
                 ),
                 "suggestion": (u["suggestion"] or {}).get("message", ""),
             }
-            for u in document["unassigned"]
+            for u in document["unassigned_appointments"]
         ]
         print_table("Unassigned: techs blocked per rule", rows, ["appointment_id", "blocking", "suggestion"])
     if document["free_but_unassigned"]:

@@ -93,7 +93,8 @@ def parse_company_text(text: str, *, json_format: bool, name: str = "<text>") ->
     bad_keys = [key for key in data if not isinstance(key, str)]
     if bad_keys:
         raise BadInput(f"{name}: top-level key {bad_keys[0]!r} is not a section name.")
-    nul_path = _find_nul(data)
+    # A NUL can only come from an escape sequence (raw NUL bytes are refused as binary).
+    nul_path = _find_nul(data) if "\\" in text else None
     if nul_path is not None:
         raise BadInput(
             f"{name}: {nul_path} contains a NUL character (\\u0000), which a database text column "

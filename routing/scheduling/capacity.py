@@ -138,6 +138,8 @@ class CapacityState:
         self.tip = np.full(n, -1, np.int64)
         self.tip_reason = np.zeros(n, np.int8)  # 1 conflict, 2 daily_cap
         self.rows_by_key = _rows_by_key(cands)
+        conflict, cap = self._conflict_cap(slice(0, n))
+        self.failed_at_start = conflict | cap
         self.jobs_by_key = _jobs_by_key(prepared.bookings, self.rows_by_key)
 
     def _conflict_cap(self, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +203,6 @@ class CapacityState:
         every = self.rows_by_key[key]
         rows = every[np.searchsorted(every, after) :]
         appt, start, end = int(self.appt[row]), int(self.start[row]), int(self.end[row])
-        conflict_before, cap_before = self._conflict_cap(rows)
         others = self.appt[rows] != appt
         overlap = rows[(self.start[rows] < end) & (start < self.end[rows]) & others]
         self.inrun_load[overlap] += int(self.dur[row]) + self.buf[overlap]
@@ -234,14 +235,11 @@ class CapacityState:
             self.rev_len[hit] = job_len
             self.rev_buf[hit] = job_buf
             self.rev_in_run[hit] = True
-        conflict_after, cap_after = self._conflict_cap(rows)
-        untouched = self.tip[rows] < 0
-        newly_conflict = conflict_after & ~conflict_before & ~cap_before & untouched
-        newly_cap = cap_after & ~cap_before & ~conflict_before & ~newly_conflict & untouched
-        self.tip[rows[newly_conflict]] = appt
-        self.tip_reason[rows[newly_conflict]] = 1
-        self.tip[rows[newly_cap]] = appt
-        self.tip_reason[rows[newly_cap]] = 2
+        # a row passing until now has no tip yet: if it fails now, this assignment tipped it
+        conflict, cap = self._conflict_cap(rows)
+        newly = (conflict | cap) & (self.tip[rows] < 0) & ~self.failed_at_start[rows]
+        self.tip[rows[newly]] = appt
+        self.tip_reason[rows[newly]] = np.where(conflict[newly], 1, 2)
 
 
 _COLUMNS = (

@@ -119,7 +119,7 @@ def show_run(engine: Engine, run_id: int) -> dict[str, Any]:
         "params": run.params,
         "stats": run.stats,
         "appointments": appointments,
-        "unassigned": unassigned,
+        "unassigned_appointments": unassigned,
         "free_but_unassigned": [{**t, "name": roster.name(t["tech_id"])} for t in idle],
     }
 

@@ -30,7 +30,7 @@ def _run(blocking: dict[str, int], not_at_location: int | None = None) -> dict[s
                 "candidates_eligible": 0,
             }
         ],
-        "unassigned": [
+        "unassigned_appointments": [
             {
                 "appointment_id": 7,
                 "blocking": blocking,

@@ -81,7 +81,8 @@ def test_an_unassigned_appointment_names_its_blocking_rules_and_the_setting_that
 ) -> None:  # type: ignore[no-untyped-def]
     _, run, _ = cli(["schedule", "run", *DAY, "--json"], monkeypatch, capsys)
     _, shown, _ = cli(["runs", "show", str(run["run_id"]), "--json"], monkeypatch, capsys)
-    unassigned = shown["unassigned"]
+    unassigned = shown["unassigned_appointments"]
+    assert shown["unassigned"] == 6
     assert len(unassigned) == 6
     assert all(u["blocking"] == {"daily_cap": 3} for u in unassigned), unassigned
     late = unassigned
