@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from routing.errors import NotFound
 from routing.reports.source import read_frame
+from routing.scheduling.decide import CANDIDATE_SCHEMA as DECIDED_CANDIDATE_SCHEMA
 
 CHUNK = 2000  # ids per IN (...) list
 
@@ -57,25 +58,8 @@ ROSTER_SCHEMA = {
     "location_codes": pl.String,
     "assigned_in_run": pl.Int64,
 }
-CANDIDATE_SCHEMA = {
-    "appointment_id": pl.Int64,
-    "tech_id": pl.Int64,
-    "eligible": pl.Boolean,
-    "failed_rules": pl.String,
-    "facts": pl.String,
-    "score": pl.Float64,
-    "s_distance": pl.Float64,
-    "s_preferred": pl.Float64,
-    "s_workload": pl.Float64,
-    "s_priority": pl.Float64,
-    "s_skill": pl.Float64,
-    "distance_miles": pl.Float64,
-    "rank": pl.Int64,
-    "chosen": pl.Boolean,
-    "lost_to_tech_id": pl.Int64,
-    "lost_to_appointment_id": pl.Int64,
-    "lost_reason": pl.String,
-}
+# the stored candidate columns are the engine's own (one definition, in the core)
+CANDIDATE_SCHEMA = dict(DECIDED_CANDIDATE_SCHEMA)
 
 
 @dataclass(frozen=True)
