@@ -1,7 +1,7 @@
 """The scheduler run as Prefect tasks: open (scope, run row, snapshot) -> decide per partition -> commit.
 
-The same steps, in the same order and with the same run-row values, as
-``routing.scheduling.service.execute_run``; here the decide step fans out over the run's
+The steps are the service's own (``routing.scheduling.service``: gate_and_scope, record_run,
+take_snapshot, persist_run, fail_run); only the decide step differs: here it fans out over the run's
 independent partitions (``routing.scheduling.partition``: day x group of locations sharing
 technicians) through the flow's task runner (threads, or a Dask cluster). A partition's decisions
 depend only on its own data, so the merged result is the single-process result.
@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-import traceback
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prefect import task
@@ -32,46 +31,35 @@ class OpenRun:
     dry_run: bool
     now: dt.datetime
     snapshot_seconds: float
+    trigger: str = "manual"
 
 
 @task(name="open-run", cache_policy=NO_CACHE)
 def open_run(scope: SchedulerScope, trigger: str, flow_run_id: str | None) -> OpenRun:
     """Validate the scope, record the run, and read its snapshot; FeatureDisabled when gated."""
-    from sqlalchemy.orm import Session
-
-    from routing.company.settings import get_company_settings, require_scheduler_available
     from routing.db.base import utcnow
     from routing.db.session import get_engine
-    from routing.scheduling.inputs import ENGINE_VERSION, Params
-    from routing.scheduling.runlog import create_run
-    from routing.scheduling.service import resolve_scope, take_snapshot
+    from routing.scheduling.inputs import Params
+    from routing.scheduling.service import gate_and_scope, record_run, take_snapshot
 
     engine, now, params = get_engine(), utcnow(), Params(strategy=scope.strategy)
-    with Session(engine) as session:
-        settings = get_company_settings(session)
-        require_scheduler_available(settings)
-        resolved = resolve_scope(
-            session,
-            settings,
-            now,
-            locations=scope.locations or None,
-            techs=scope.techs or None,
-            date_from=scope.date_from,
-            date_to=scope.date_to,
-        )
-    run_id = create_run(
+    settings, resolved = gate_and_scope(
         engine,
-        {
-            "started_at": now,
-            "trigger": trigger,
-            "dry_run": scope.dry_run,
-            "strategy": params.strategy,
-            "scope": resolved.to_json(),
-            "settings_snapshot": settings.model_dump(mode="json"),
-            "params": asdict(params),
-            "engine_version": ENGINE_VERSION,
-            "prefect_flow_run_id": flow_run_id,
-        },
+        now,
+        locations=scope.locations or None,
+        techs=scope.techs or None,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+    )
+    run_id = record_run(
+        engine,
+        resolved,
+        settings,
+        params,
+        dry_run=scope.dry_run,
+        trigger=trigger,
+        now=now,
+        prefect_flow_run_id=flow_run_id,
     )
     began = time.perf_counter()  # timings are reported, never decided on
     try:
@@ -79,7 +67,9 @@ def open_run(scope: SchedulerScope, trigger: str, flow_run_id: str | None) -> Op
     except Exception as exc:
         fail_run(run_id, exc)
         raise
-    return OpenRun(run_id, snapshot, params, scope.dry_run, now, round(time.perf_counter() - began, 3))
+    return OpenRun(
+        run_id, snapshot, params, scope.dry_run, now, round(time.perf_counter() - began, 3), trigger
+    )
 
 
 @task(name="decide-partition", cache_policy=NO_CACHE)
@@ -157,41 +147,25 @@ def _to_schedule(part: Any) -> int:
 @task(name="commit-run", cache_policy=NO_CACHE)
 def commit(run: OpenRun, decisions: Any) -> dict[str, Any]:
     """Apply the assignments and store every decision with its reasoning in one transaction."""
-    from routing.db.base import utcnow
     from routing.db.session import get_engine
-    from routing.scheduling.inputs import snapshot_to_bytes
-    from routing.scheduling.runlog import commit_run
-    from routing.scheduling.service import RunResult
+    from routing.scheduling.service import persist_run
 
-    inputs = snapshot_to_bytes(run.snapshot, run.params)
-    stats = {**decisions.stats, "snapshot_s": run.snapshot_seconds, "inputs_bytes": len(inputs)}
-    counts = commit_run(
+    return persist_run(
         get_engine(),
         run.run_id,
         run.snapshot,
         decisions,
+        run.params,
         dry_run=run.dry_run,
+        trigger=run.trigger,
         now=run.now,
-        finished_at=utcnow,
-        run_values={"inputs": inputs, "profile_snapshots": decisions.profiles, "stats": stats},
-    )
-    return RunResult(
-        run_id=run.run_id,
-        status="succeeded",
-        considered=counts.considered,
-        assigned=counts.assigned,
-        unassigned=counts.unassigned,
-        skipped=counts.skipped,
-        dry_run=run.dry_run,
-        strategy=run.params.strategy,
+        timings={"snapshot_s": run.snapshot_seconds},
     ).to_json()
 
 
 def fail_run(run_id: int, exc: BaseException) -> None:
-    """Mark the run failed with its error (its own transaction), as the service does."""
-    from routing.db.base import utcnow
+    """Mark the run failed with its error (its own transaction)."""
     from routing.db.session import get_engine
-    from routing.scheduling.runlog import mark_failed
+    from routing.scheduling import service
 
-    error = f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=5))}"
-    mark_failed(get_engine(), run_id, error, utcnow())
+    service.fail_run(get_engine(), run_id, exc)

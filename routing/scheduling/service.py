@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -25,6 +25,9 @@ from routing.db.company import AssignedBy, Location, Technician
 from routing.errors import BadInput
 from routing.scheduling.inputs import ENGINE_VERSION, Params, Snapshot, snapshot_to_bytes
 from routing.scheduling.snapshot import Scope, read_snapshot
+
+if TYPE_CHECKING:
+    from routing.scheduling.decide import Decisions
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +144,9 @@ def run_schedule(
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     now = now or utcnow()
-    with Session(engine) as session:
-        settings = get_company_settings(session)
-        require_scheduler_available(settings)
-        scope = resolve_scope(
-            session, settings, now, locations=locations, techs=techs, date_from=date_from, date_to=date_to
-        )
+    settings, scope = gate_and_scope(
+        engine, now, locations=locations, techs=techs, date_from=date_from, date_to=date_to
+    )
     return execute_run(
         engine,
         scope,
@@ -167,6 +167,112 @@ def take_snapshot(engine: Engine, scope: Scope, settings: SettingsIn) -> Snapsho
         return read_snapshot(conn, scope, settings.max_search_radius_miles)
 
 
+def gate_and_scope(
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    locations: Sequence[str] | None = None,
+    techs: Sequence[int] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> tuple[SettingsIn, Scope]:
+    """The company settings and the resolved scope; FeatureDisabled (exit 3) when the gate is closed."""
+    with Session(engine) as session:
+        settings = get_company_settings(session)
+        require_scheduler_available(settings)
+        scope = resolve_scope(
+            session, settings, now, locations=locations, techs=techs, date_from=date_from, date_to=date_to
+        )
+    return settings, scope
+
+
+def record_run(
+    engine: Engine,
+    scope: Scope,
+    settings: SettingsIn,
+    params: Params,
+    *,
+    dry_run: bool,
+    trigger: str,
+    now: dt.datetime,
+    prefect_flow_run_id: str | None = None,
+) -> int:
+    """Record a run (status running) with its scope, settings and parameters; returns its id."""
+    from routing.scheduling.runlog import create_run
+
+    return create_run(
+        engine,
+        {
+            "started_at": now,
+            "trigger": trigger,
+            "dry_run": dry_run,
+            "strategy": params.strategy,
+            "scope": scope.to_json(),
+            "settings_snapshot": settings.model_dump(mode="json"),
+            "params": asdict(params),
+            "engine_version": ENGINE_VERSION,
+            "prefect_flow_run_id": prefect_flow_run_id,
+        },
+    )
+
+
+def persist_run(
+    engine: Engine,
+    run_id: int,
+    snapshot: Snapshot,
+    decisions: Decisions,
+    params: Params,
+    *,
+    dry_run: bool,
+    trigger: str,
+    now: dt.datetime,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+) -> RunResult:
+    """Apply the assignments and store every decision with its reasoning in one transaction."""
+    from routing.scheduling.runlog import commit_run
+
+    inputs = snapshot_to_bytes(snapshot, params)
+    stats = {**decisions.stats, **timings, "inputs_bytes": len(inputs)}
+
+    def persisted(done: int, total: int) -> None:
+        if progress is not None:
+            progress("persist", done, total)
+
+    counts = commit_run(
+        engine,
+        run_id,
+        snapshot,
+        decisions,
+        dry_run=dry_run,
+        now=now,
+        finished_at=utcnow,
+        run_values={"inputs": inputs, "profile_snapshots": decisions.profiles, "stats": stats},
+        progress=persisted,
+        assigned_by=AssignedBy.on_create if trigger == "on_create" else AssignedBy.run,
+    )
+    log.info("scheduler run %s: %s", run_id, counts)
+    return RunResult(
+        run_id=run_id,
+        status="succeeded",
+        considered=counts.considered,
+        assigned=counts.assigned,
+        unassigned=counts.unassigned,
+        skipped=counts.skipped,
+        dry_run=dry_run,
+        strategy=params.strategy,
+    )
+
+
+def fail_run(engine: Engine, run_id: int, exc: BaseException) -> None:
+    """Mark the run failed with its error, in its own transaction (no assignment was committed)."""
+    from routing.scheduling.runlog import mark_failed
+
+    log.error("scheduler run %s failed: %s", run_id, exc)
+    error = f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=5))}"
+    mark_failed(engine, run_id, error, utcnow())
+
+
 def execute_run(
     engine: Engine,
     scope: Scope,
@@ -181,21 +287,16 @@ def execute_run(
 ) -> RunResult:
     """Record a run, decide, and commit; a failure marks the run failed (separate transaction)."""
     from routing.scheduling.decide import decide
-    from routing.scheduling.runlog import commit_run, create_run, mark_failed
 
-    run_id = create_run(
+    run_id = record_run(
         engine,
-        {
-            "started_at": now,
-            "trigger": trigger,
-            "dry_run": dry_run,
-            "strategy": params.strategy,
-            "scope": scope.to_json(),
-            "settings_snapshot": settings.model_dump(mode="json"),
-            "params": asdict(params),
-            "engine_version": ENGINE_VERSION,
-            "prefect_flow_run_id": prefect_flow_run_id,
-        },
+        scope,
+        settings,
+        params,
+        dry_run=dry_run,
+        trigger=trigger,
+        now=now,
+        prefect_flow_run_id=prefect_flow_run_id,
     )
     try:
         if progress is not None:
@@ -204,46 +305,22 @@ def execute_run(
         snapshot = take_snapshot(engine, scope, settings)
         read = time.perf_counter()
         decisions = decide(snapshot, params, progress)
-        decided = time.perf_counter()
-        inputs = snapshot_to_bytes(snapshot, params)
-        stats = {
-            **decisions.stats,
-            "snapshot_s": round(read - began, 3),
-            "decide_s": round(decided - read, 3),
-            "inputs_bytes": len(inputs),
-        }
-
-        def persisted(done: int, total: int) -> None:
-            if progress is not None:
-                progress("persist", done, total)
-
-        counts = commit_run(
+        timings = {"snapshot_s": round(read - began, 3), "decide_s": round(time.perf_counter() - read, 3)}
+        return persist_run(
             engine,
             run_id,
             snapshot,
             decisions,
+            params,
             dry_run=dry_run,
+            trigger=trigger,
             now=now,
-            finished_at=utcnow,
-            run_values={"inputs": inputs, "profile_snapshots": decisions.profiles, "stats": stats},
-            progress=persisted,
-            assigned_by=AssignedBy.on_create if trigger == "on_create" else AssignedBy.run,
+            timings=timings,
+            progress=progress,
         )
     except Exception as exc:
-        log.error("scheduler run %s failed: %s", run_id, exc)
-        mark_failed(engine, run_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", utcnow())
+        fail_run(engine, run_id, exc)
         raise
-    log.info("scheduler run %s: %s", run_id, counts)
-    return RunResult(
-        run_id=run_id,
-        status="succeeded",
-        considered=counts.considered,
-        assigned=counts.assigned,
-        unassigned=counts.unassigned,
-        skipped=counts.skipped,
-        dry_run=dry_run,
-        strategy=params.strategy,
-    )
 
 
 def assign_on_create(
