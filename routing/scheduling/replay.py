@@ -9,22 +9,11 @@ from sqlalchemy import Engine, select
 
 from routing.db.runlog import RunAppointment, RunCandidate, ScheduleRun
 from routing.errors import BadInput, NotFound
-from routing.scheduling.decide import CANDIDATE_COLUMNS, Decisions, decide
+from routing.scheduling.decide import APPOINTMENT_COLUMNS, CANDIDATE_COLUMNS, Decisions, decide
 from routing.scheduling.inputs import ENGINE_VERSION, snapshot_from_bytes
 
-APPOINTMENT_KEYS = (
-    "appointment_id",
-    "seq",
-    "profile_name",
-    "outcome",
-    "tech_id",
-    "score",
-    "runner_up_tech_id",
-    "margin",
-    "candidates_total",
-    "candidates_eligible",
-    "tie_break",
-)
+# what a decision is made of: the stored columns before the JSON detail
+APPOINTMENT_KEYS = APPOINTMENT_COLUMNS[: APPOINTMENT_COLUMNS.index("detail")]
 MAX_DIFFERENCES = 20
 
 
