@@ -46,7 +46,7 @@ def import_(
     from routing.zips import service
 
     engine = _engine()
-    preview = service.preview_import(engine, service.source_from_path(path))
+    preview = service.preview_import(engine, service.source_from_path(path), record=not yes or dry_run)
     if not preview.ok:
         emit(preview.summary(compact=True), as_json, _print_import)
         raise typer.Exit(1)

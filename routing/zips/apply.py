@@ -36,9 +36,23 @@ locations = cast(Table, Location.__table__)
 
 
 def read_mapping(conn: Connection) -> pl.DataFrame:
-    """Every mapping row (zip, location_id, territory, sales_rep, work_order_territory, notes)."""
-    query = select(*(relations.c[c] for c in MAPPING_SCHEMA)).order_by(relations.c.zip)
-    return pl.DataFrame(conn.execute(query).all(), schema=MAPPING_SCHEMA, orient="row")
+    """Every mapping row (zip, location_id, territory, sales_rep, work_order_territory, notes).
+
+    Read with the driver's cursor in the caller's transaction: building a SQLAlchemy row object
+    per zip is most of the time on a national mapping.
+    """
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(_READ_MAPPING)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pl.DataFrame(rows, schema=MAPPING_SCHEMA, orient="row")
+
+
+_READ_MAPPING = f"SELECT {', '.join(MAPPING_SCHEMA)} FROM zip_relations ORDER BY zip"
 
 
 def read_locations(conn: Connection) -> pl.DataFrame:
@@ -48,9 +62,16 @@ def read_locations(conn: Connection) -> pl.DataFrame:
 
 
 def lock_mapping(conn: Connection) -> None:
-    """Serialise concurrent writers of the mapping (PostgreSQL; SQLite has one writer at a time)."""
+    """Take the mapping's write lock now, before reading it, so nobody changes it until commit.
+
+    PostgreSQL: a table lock that lets readers in and keeps other writers out. SQLite: a write
+    statement that changes nothing; it opens the write transaction (SQLite has one writer at a
+    time), so the reads that follow see the latest mapping and no other writer can slip in.
+    """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("LOCK TABLE zip_relations IN SHARE ROW EXCLUSIVE MODE")
+    else:
+        conn.exec_driver_sql("UPDATE zip_relations SET zip = zip WHERE 0")
 
 
 def upsert_mapping(
@@ -59,17 +80,17 @@ def upsert_mapping(
     fields: tuple[str, ...],
     import_id: int | None,
     now: dt.datetime,
-) -> list[str]:
-    """Insert new zips and update ``fields`` of existing ones that differ; returns the zips written.
+) -> int:
+    """Insert new zips and update ``fields`` of existing ones that differ; returns how many rows it wrote.
 
     The rows are staged in a temporary table (PostgreSQL: COPY; SQLite: the driver's executemany),
     then one ``INSERT ... SELECT ... ON CONFLICT (zip) DO UPDATE SET <fields> WHERE <a field IS
-    DISTINCT FROM the new value> RETURNING zip`` writes them: an unchanged row is not touched, and
-    RETURNING lists what was written. (Row-by-row parameter processing of an executemany with
-    RETURNING costs several times more on both databases.)
+    DISTINCT FROM the new value>`` writes them: an unchanged row is not touched, and the statement's
+    row count is what it wrote. Call it with the mapping locked (``lock_mapping``) and ``writes``
+    diffed against the mapping read under that lock: the count then equals ``writes``' height.
     """
     if writes.is_empty():
-        return []
+        return 0
     rows = writes.select("zip", *DATA_FIELDS)
     _stage(conn, rows)
     if conn.dialect.name == "postgresql":
@@ -89,10 +110,10 @@ def upsert_mapping(
         index_elements=[relations.c.zip],
         set_=update,
         where=or_(*(relations.c[field].is_distinct_from(excluded[field]) for field in fields)),
-    ).returning(relations.c.zip)
-    written = list(conn.execute(upsert).scalars())
+    )
+    written = conn.execute(upsert, execution_options={"preserve_rowcount": True}).rowcount
     conn.exec_driver_sql("DROP TABLE zip_relations_stage")
-    return written
+    return int(written)
 
 
 _STAGE = Table(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 # Codes, by severity. Errors stop the import; warnings are reported and the row is applied.
@@ -42,7 +42,13 @@ class RowIssue:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form ``{row, column, value, code, message}``."""
-        return asdict(self)
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 def sort_issues(issues: list[RowIssue]) -> list[RowIssue]:

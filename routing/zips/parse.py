@@ -58,7 +58,7 @@ def parse_bytes(data: bytes, *, file_name: str | None = None, pasted: bool = Fal
     suffix = PurePath(file_name).suffix.lower() if file_name else ""
     warnings: list[RowIssue] = []
     if data.startswith(_WORKBOOK_MAGIC):
-        records, extra_sheets = read_workbook(data, label)
+        table, extra_sheets = read_workbook(data, label)
         if extra_sheets:
             warnings.append(
                 RowIssue(
@@ -71,14 +71,18 @@ def parse_bytes(data: bytes, *, file_name: str | None = None, pasted: bool = Fal
                 )
             )
         source, encoding, delimiter = "xlsx", None, None
-    elif suffix in WORKBOOK_SUFFIXES:
+        return _sheet(table, label, source, encoding, delimiter, warnings)
+    if suffix in WORKBOOK_SUFFIXES:
         raise BadInput(f"{label} is not a readable Excel workbook (it is not a zip container).")
-    else:
-        text, encoding = decode_text(data, label)
-        delimiter = sniff_delimiter(text)
-        records = read_text_records(text, delimiter, label)
-        source = "paste" if pasted else "csv"
-    return _sheet_from_records(records, label, source, encoding, delimiter, warnings)
+    text, encoding = decode_text(data, label)
+    delimiter = sniff_delimiter(text)
+    source = "paste" if pasted else "csv"
+    fast = read_text_table(data if encoding == "utf-8" else text.encode("utf-8"), text, delimiter)
+    if fast is not None:
+        return _sheet(fast, label, source, encoding, delimiter, warnings)
+    # ragged rows or loose quotes: the csv module reads those as a spreadsheet would
+    table, extra = _table_from_records(read_text_records(text, delimiter, label))
+    return _sheet(table, label, source, encoding, delimiter, [*warnings, *extra])
 
 
 def decode_text(data: bytes, label: str = "The input") -> tuple[str, str]:
@@ -121,6 +125,26 @@ def sniff_delimiter(text: str) -> str:
     return next(d for d in ("\t", ";", ",") if counts[d] == best)
 
 
+def read_text_table(utf8: bytes, text: str, delimiter: str) -> pl.DataFrame | None:
+    """Delimited text as a table of text cells ``c0..cN`` in polars' CSV reader, one row per record
+    (blank lines kept as empty rows); None when the text needs the forgiving reader instead: rows
+    longer than the first, a quote inside an unquoted cell, or old Mac line ends (CR alone)."""
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    try:
+        table = pl.read_csv(
+            utf8,
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            infer_schema=False,
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    return table.rename({name: f"c{i}" for i, name in enumerate(table.columns)})
+
+
 def read_text_records(text: str, delimiter: str, label: str = "The input") -> list[Record]:
     """The rows of delimited text, one per spreadsheet row (quoted line breaks stay inside a cell)."""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
@@ -131,7 +155,7 @@ def read_text_records(text: str, delimiter: str, label: str = "The input") -> li
         raise BadInput(f"{label} cannot be read as delimited text: {exc}.") from None
 
 
-def read_workbook(data: bytes, label: str = "The workbook") -> tuple[list[Record], list[str]]:
+def read_workbook(data: bytes, label: str = "The workbook") -> tuple[pl.DataFrame, list[str]]:
     """Rows of the first sheet as text (calamine via polars), and the names of the other sheets."""
     import fastexcel
 
@@ -151,36 +175,47 @@ def read_workbook(data: bytes, label: str = "The workbook") -> tuple[list[Record
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BadInput(f"{label} is not a readable Excel workbook ({reason}).") from None
     frame = frame.select(pl.all().cast(pl.String))
-    return [list(cells) for cells in frame.iter_rows()], sheet_names[1:]
+    return frame.rename({name: f"c{i}" for i, name in enumerate(frame.columns)}), sheet_names[1:]
 
 
-def _sheet_from_records(
-    records: list[Record],
+def _table_from_records(records: list[Record]) -> tuple[pl.DataFrame, list[RowIssue]]:
+    """Ragged records as a table as wide as the header row, and a warning per row with cells past it."""
+    header_index = next((i for i, cells in enumerate(records) if not _blank(cells)), None)
+    width = len(records[header_index]) if header_index is not None else 1
+    warnings = []
+    if header_index is not None:
+        warnings = _extra_cells(records[header_index + 1 :], header_index + 1, width)
+    table = pl.DataFrame(
+        [cells if len(cells) == width else (cells + [None] * width)[:width] for cells in records],
+        schema=[(f"c{i}", pl.String) for i in range(width)],
+        orient="row",
+    )
+    return table, warnings
+
+
+def _sheet(
+    table: pl.DataFrame,
     label: str,
     source: str,
     encoding: str | None,
     delimiter: str | None,
     warnings: list[RowIssue],
 ) -> ParsedSheet:
-    header_index = next((i for i, cells in enumerate(records) if not _blank(cells)), None)
-    if header_index is None:
+    """The recognised columns of ``table`` (text cells c0..cN, row n of the sheet at index n - 1)."""
+    if table.width == 0:
         raise BadInput(f"{label} has no rows: there is nothing to import.")
-    header_row, header_cells = header_index + 1, records[header_index]
-    positions, errors, header_warnings = _map_header(header_row, header_cells, label)
+    blank = pl.all_horizontal(pl.col(c).fill_null("").str.strip_chars() == "" for c in table.columns)
+    filled = table.select((~blank).arg_true()).to_series()
+    if filled.is_empty():
+        raise BadInput(f"{label} has no rows: there is nothing to import.")
+    header_index = int(filled[0])
+    header_row = header_index + 1
+    positions, errors, header_warnings = _map_header(header_row, table.row(header_index), label)
     warnings.extend(header_warnings)
-    width = len(header_cells)
-    body = records[header_row:]
-    warnings.extend(_extra_cells(body, header_row, width))
     columns = tuple(field for field in FIELDS if field in positions)
-    raw = pl.DataFrame(
-        [cells if len(cells) == width else cells[:width] + [None] * (width - len(cells)) for cells in body],
-        schema=[(f"c{i}", pl.String) for i in range(width)],
-        orient="row",
-    ).with_columns(pl.int_range(header_row + 1, header_row + 1 + len(body), dtype=pl.Int64).alias("row_no"))
-    blank = pl.all_horizontal(
-        pl.col(f"c{i}").is_null() | (pl.col(f"c{i}").str.strip_chars() == "") for i in range(width)
-    )
-    cells = raw.filter(~blank).select(
+    row_no = pl.int_range(header_row + 1, table.height + 1, dtype=pl.Int64).alias("row_no")
+    body = table.slice(header_row).with_columns(row_no)
+    cells = body.filter(~blank).select(
         "row_no", *(pl.col(f"c{positions[field]}").alias(field) for field in columns)
     )
     return ParsedSheet(

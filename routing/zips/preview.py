@@ -6,7 +6,9 @@ column clears it. Pure: frames in, frozen dataclass out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -26,23 +28,55 @@ DATA_FIELDS = ("location_id", *OPTIONAL_FIELDS)
 
 @dataclass(frozen=True)
 class MappingDiff:
-    """What applying the rows would do. ``writes`` holds every mapping column (absent ones null)."""
+    """What applying the rows would do. ``writes`` holds every mapping column (absent ones null).
+
+    ``records`` holds one change record per new or updated zip (zip, action, json), each the JSON
+    text of ``{zip, action, fields: {field: {old, new}}}`` built in polars: a Python dict per zip
+    would cost more than the rest of the diff on a national file. ``changes`` parses them back to
+    dicts only when someone reads them.
+    """
 
     writes: pl.DataFrame
-    new_zips: frozenset[str]
-    updated_zips: frozenset[str]
+    records: pl.DataFrame
     unchanged: int
-    changes: tuple[dict[str, Any], ...]
+
+    @cached_property
+    def new_zips(self) -> frozenset[str]:
+        """The zips the mapping does not have yet."""
+        return frozenset(self.records.filter(pl.col("action") == "new")["zip"].to_list())
+
+    @cached_property
+    def updated_zips(self) -> frozenset[str]:
+        """The mapped zips whose values would change."""
+        return frozenset(self.records.filter(pl.col("action") == "updated")["zip"].to_list())
 
     @property
     def new(self) -> int:
         """How many zips would be added."""
-        return len(self.new_zips)
+        return int((self.records["action"] == "new").sum())
 
     @property
     def updated(self) -> int:
         """How many mapped zips would change."""
-        return len(self.updated_zips)
+        return int((self.records["action"] == "updated").sum())
+
+    @cached_property
+    def changes_json(self) -> str:
+        """Every change record as one JSON array (what ``zip_imports.changes`` stores)."""
+        return "[" + self.records["json"].str.join(",").item() + "]" if self.records.height else "[]"
+
+    @cached_property
+    def changes(self) -> tuple[dict[str, Any], ...]:
+        """``{zip, action, fields: {field: {old, new}}}`` per new or updated zip, in import order."""
+        return tuple(json.loads(self.changes_json))
+
+    def updated_changes(self) -> tuple[dict[str, Any], ...]:
+        """The change records of updated zips only (new zips' records just list their values)."""
+        updated = self.records.filter(pl.col("action") == "updated")["json"]
+        return tuple(json.loads(text) for text in updated)
+
+
+NO_CHANGES_SCHEMA = {"zip": pl.String, "action": pl.String, "json": pl.String}
 
 
 def compared_fields(columns: tuple[str, ...]) -> tuple[str, ...]:
@@ -79,47 +113,66 @@ def diff_mapping(
         pl.col("zip"),
         *(pl.col(f) if f in fields else pl.lit(None, dtype=MAPPING_SCHEMA[f]).alias(f) for f in DATA_FIELDS),
     )
-    changes = _changes(changed, fields, location_codes)
     return MappingDiff(
         writes=writes,
-        new_zips=frozenset(changed.filter(pl.col("_action") == "new")["zip"].to_list()),
-        updated_zips=frozenset(changed.filter(pl.col("_action") == "updated")["zip"].to_list()),
+        records=_change_records(changed, fields, location_codes),
         unchanged=joined.height - changed.height,
-        changes=changes,
     )
 
 
-def _changes(
+def _change_records(
     changed: pl.DataFrame, fields: tuple[str, ...], location_codes: dict[int, str]
-) -> tuple[dict[str, Any], ...]:
-    """``{zip, action, fields: {field: {old, new}}}`` per new or updated zip; locations shown by code.
+) -> pl.DataFrame:
+    """(zip, action, json) per changed zip: a new zip lists its non-empty fields (old null), an
+    updated zip the fields that differ; locations are shown by code."""
+    if changed.is_empty():
+        return pl.DataFrame(schema=NO_CHANGES_SCHEMA)
+    codes = pl.DataFrame(
+        {"id": list(location_codes), "code": list(location_codes.values())},
+        schema={"id": pl.Int64, "code": pl.String},
+    )
+    is_new = pl.col("_action") == "new"
+    parts = []
+    for field in fields:
+        new, old = pl.col(field), pl.col(f"{field}_old")
+        if field == "location_id":  # shown by code; an id without a code is shown as the number
+            new, old = (
+                pl.col(column).replace_strict(
+                    codes["id"], codes["code"], default=pl.col(column).cast(pl.String)
+                )
+                for column in (field, f"{field}_old")
+            )
+        differs = pl.col(field).ne_missing(pl.col(f"{field}_old"))
+        shown = pl.when(is_new).then(pl.col(field).is_not_null()).otherwise(differs)
+        old_json = pl.when(is_new).then(pl.lit("null")).otherwise(_json_value(old))
+        name = "location" if field == "location_id" else field
+        fragment = pl.concat_str(
+            pl.lit(f'"{name}":{{"old":'), old_json, pl.lit(',"new":'), _json_value(new), pl.lit("}")
+        )
+        parts.append(pl.when(shown).then(fragment))
+    record = pl.concat_str(
+        pl.lit('{"zip":'),
+        _json_value(pl.col("zip")),
+        pl.lit(',"action":"'),
+        pl.col("_action"),
+        pl.lit('","fields":{'),
+        pl.concat_str(parts, separator=",", ignore_nulls=True),
+        pl.lit("}}"),
+    )
+    return changed.select("zip", pl.col("_action").alias("action"), record.alias("json"))
 
-    A plain loop over row tuples: for tens of thousands of rows it is faster than building nested
-    structs in polars and converting those to Python.
-    """
-    names = ["location" if f == "location_id" else f for f in fields]
-    columns = ["zip", "_action", *fields, *(f"{f}_old" for f in fields)]
-    width = len(fields)
-    changes = []
-    for row in changed.select(columns).iter_rows():
-        zip_code, action = row[0], row[1]
-        new_values, old_values = row[2 : 2 + width], row[2 + width :]
-        is_new = action == "new"
-        values: dict[str, dict[str, Any]] = {}
-        for name, new, old in zip(names, new_values, old_values, strict=True):
-            if is_new:
-                if new is None:
-                    continue
-                old = None
-            elif old == new:
-                continue
-            if name == "location":
-                old, new = location_codes.get(old, old), location_codes.get(new, new)
-            values[name] = {"old": old, "new": new}
-        changes.append({"zip": zip_code, "action": action, "fields": values})
-    return tuple(changes)
+
+def _json_value(expr: pl.Expr) -> pl.Expr:
+    """A string (or null) column as JSON literals, escaped by polars' JSON encoder."""
+    return pl.struct(expr.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
 
 
 def empty_mapping() -> pl.DataFrame:
     """A mapping frame with no rows (the schema ``diff_mapping`` expects for ``existing``)."""
     return pl.DataFrame(schema=MAPPING_SCHEMA)
+
+
+def no_changes() -> MappingDiff:
+    """A diff that writes nothing (a rejected import's)."""
+    writes = pl.DataFrame(schema=MAPPING_SCHEMA)
+    return MappingDiff(writes, pl.DataFrame(schema=NO_CHANGES_SCHEMA), 0)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
+from typing import cast as type_cast
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import JSON, Connection, Table, Text, cast, func, insert, literal, select, update
 
 from routing.db.zips import ZipImport
 from routing.errors import BadInput, NotFound
 
-imports = cast(Table, ZipImport.__table__)
+imports = type_cast(Table, ZipImport.__table__)
 
 SUMMARY_COLUMNS = (
     "id",
@@ -29,8 +30,22 @@ SUMMARY_COLUMNS = (
 )
 
 
+class EncodedJSON(str):
+    """A JSON document already encoded as text (a large import's change record, built in polars)."""
+
+
+def json_text(conn: Connection, text: str) -> Any:
+    """A JSON column value given as encoded text, written as it is (not encoded a second time)."""
+    value = literal(str(text), Text())
+    return cast(value, JSON()) if conn.dialect.name == "postgresql" else value
+
+
 def record_import(conn: Connection, **values: Any) -> int:
-    """Insert one ``zip_imports`` row (kind, source, file_name, actor, status, counts, issues, changes)."""
+    """Insert one ``zip_imports`` row (kind, source, file_name, actor, status, counts, issues, changes).
+
+    Any value given as ``EncodedJSON`` is written as the JSON text it is.
+    """
+    values = {k: json_text(conn, v) if isinstance(v, EncodedJSON) else v for k, v in values.items()}
     return int(conn.execute(insert(imports).values(**values).returning(imports.c.id)).scalar_one())
 
 

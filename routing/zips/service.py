@@ -29,7 +29,7 @@ from routing.zips.enrich import Reference
 from routing.zips.issues import RowIssue
 from routing.zips.parse import ParsedSheet, parse_bytes
 from routing.zips.plan import ImportPlan, plan_import
-from routing.zips.preview import MappingDiff, compared_fields, diff_mapping
+from routing.zips.preview import MappingDiff, compared_fields, diff_mapping, no_changes
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,6 @@ class ImportPreview:
     error_rows: int
     errors: tuple[RowIssue, ...]
     warnings: tuple[RowIssue, ...]
-    changes: tuple[dict[str, Any], ...]
     valid_rows: pl.DataFrame = field(repr=False, compare=False)
     diff: MappingDiff = field(repr=False, compare=False)
     mapping_snapshot: pl.DataFrame = field(repr=False, compare=False)
@@ -69,6 +68,11 @@ class ImportPreview:
         """True when nothing stops the import from being applied."""
         return not self.errors
 
+    @property
+    def changes(self) -> tuple[dict[str, Any], ...]:
+        """``{zip, action, fields: {field: {old, new}}}`` per zip the import would add or change."""
+        return self.diff.changes
+
     def summary(self, *, compact: bool = False) -> dict[str, Any]:
         """import_id, status, rows, new, updated, unchanged, errors, warnings, new_zips and ``changes``
         (old -> new per field); ``compact`` (the CLI) lists only updated zips' changes."""
@@ -77,7 +81,7 @@ class ImportPreview:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an applied import wrote (counts from the upsert's RETURNING) or that it was rejected."""
+    """What an applied import wrote or that it was rejected."""
 
     import_id: int
     status: str  # applied | rejected
@@ -91,7 +95,12 @@ class ImportResult:
     error_rows: int
     errors: tuple[RowIssue, ...]
     warnings: tuple[RowIssue, ...]
-    changes: tuple[dict[str, Any], ...]
+    diff: MappingDiff = field(repr=False, compare=False)
+
+    @property
+    def changes(self) -> tuple[dict[str, Any], ...]:
+        """``{zip, action, fields: {field: {old, new}}}`` per zip the import added or changed."""
+        return self.diff.changes
 
     def summary(self, *, compact: bool = False) -> dict[str, Any]:
         """The same document as a preview's."""
@@ -126,8 +135,15 @@ def current_actor() -> str:
         return "unknown"
 
 
-def preview_import(engine: Engine, source: ImportSource, *, actor: str | None = None) -> ImportPreview:
-    """Parse, validate and diff an import; record it as previewed or invalid. BadInput when unreadable."""
+def preview_import(
+    engine: Engine, source: ImportSource, *, actor: str | None = None, record: bool = True
+) -> ImportPreview:
+    """Parse, validate and diff an import; record it as previewed or invalid. BadInput when unreadable.
+
+    ``record=False`` is for a caller that applies straight away (``--yes``): a valid preview is then
+    recorded once, by ``apply_import``, instead of written as previewed and rewritten as applied.
+    Unreadable and invalid imports are always recorded.
+    """
     actor = actor or current_actor()
     try:
         sheet = parse_bytes(source.data, file_name=source.file_name, pasted=source.pasted)
@@ -136,13 +152,19 @@ def preview_import(engine: Engine, source: ImportSource, *, actor: str | None = 
         raise
     plan, snapshot = _plan(engine, sheet)
     preview = _preview(plan, snapshot, sheet, "import", source.file_name, actor)
-    with engine.begin() as conn:
-        import_id = records.record_import(conn, **_record_values(preview))
-    return dataclasses.replace(preview, import_id=import_id)
+    if record or not preview.ok:
+        with engine.begin() as conn:
+            import_id = records.record_import(conn, **_record_values(preview))
+        preview = dataclasses.replace(preview, import_id=import_id)
+    return preview
 
 
 def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = None) -> ImportResult:
-    """Apply a valid preview in one transaction (re-diffed against the mapping as it is now)."""
+    """Apply a valid preview in one transaction, re-diffed if the mapping changed since the preview.
+
+    The mapping is locked before it is read again, so what the preview's diff (or the new one)
+    says will be written is exactly what the upsert writes; the counts come from that diff.
+    """
     if not preview.ok:
         raise ValidationFailed(
             f"Import {preview.import_id} has {len(preview.errors)} errors; nothing was applied.",
@@ -157,17 +179,22 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
             codes = dict(read_locations(conn).select("id", "code").iter_rows())
             diff = diff_mapping(preview.valid_rows, preview.columns, current, codes)
         import_id = preview.import_id
-        if import_id is None:
-            import_id = records.record_import(conn, **_record_values(preview) | {"status": "previewed"})
-        written = set(upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now))
-        new = len(written & diff.new_zips)
-        updated = len(written - diff.new_zips)
-        unchanged = preview.valid_rows.height - new - updated
-        values: dict[str, Any] = {"new": new, "updated": updated, "unchanged": unchanged, "applied_at": now}
-        changes = preview.changes
-        if diff is not preview.diff or len(written) != len(diff.changes):
-            changes = tuple(change for change in diff.changes if change["zip"] in written)
-            values["changes"] = list(changes)
+        if import_id is None:  # not recorded yet: the change list is written once, below
+            import_id = records.record_import(conn, **_record_values(preview) | {"changes": []})
+        written = upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now)
+        if written != diff.writes.height:  # cannot happen under the lock; never record a wrong count
+            raise RuntimeError(
+                f"The mapping upsert wrote {written} rows where {diff.writes.height} differed; rolled back."
+            )
+        unchanged = preview.valid_rows.height - diff.new - diff.updated
+        values: dict[str, Any] = {
+            "new": diff.new,
+            "updated": diff.updated,
+            "unchanged": unchanged,
+            "applied_at": now,
+        }
+        if diff is not preview.diff or preview.import_id is None:
+            values["changes"] = records.json_text(conn, diff.changes_json)
         if actor:
             values["actor"] = actor
         records.finish_import(conn, import_id, "applied", **values)
@@ -178,13 +205,13 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
         source=preview.source,
         file_name=preview.file_name,
         rows=preview.rows,
-        new=new,
-        updated=updated,
+        new=diff.new,
+        updated=diff.updated,
         unchanged=unchanged,
         error_rows=0,
         errors=(),
         warnings=preview.warnings,
-        changes=changes,
+        diff=diff,
     )
 
 
@@ -207,7 +234,7 @@ def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = 
         error_rows=preview.error_rows,
         errors=preview.errors,
         warnings=preview.warnings,
-        changes=(),
+        diff=no_changes(),
     )
 
 
@@ -387,7 +414,6 @@ def _preview(
         error_rows=plan.error_rows,
         errors=plan.errors,
         warnings=plan.warnings,
-        changes=plan.diff.changes,
         valid_rows=plan.valid_rows,
         diff=plan.diff,
         mapping_snapshot=snapshot,
@@ -408,7 +434,7 @@ def _record_values(preview: ImportPreview) -> dict[str, Any]:
         "error_count": len(preview.errors),
         "errors": [issue.as_dict() for issue in preview.errors],
         "warnings": [issue.as_dict() for issue in preview.warnings],
-        "changes": list(preview.changes),
+        "changes": records.EncodedJSON(preview.diff.changes_json),
     }
 
 
@@ -465,8 +491,8 @@ def _summary(report: ImportPreview | ImportResult, compact: bool) -> dict[str, A
         "error_rows": report.error_rows,
         "errors": [issue.as_dict() for issue in report.errors],
         "warnings": [issue.as_dict() for issue in report.warnings],
-        "new_zips": sorted(c["zip"] for c in report.changes if c["action"] == "new"),
-        "changes": [c for c in report.changes if not compact or c["action"] != "new"],
+        "new_zips": sorted(report.diff.new_zips),
+        "changes": list(report.diff.updated_changes() if compact else report.diff.changes),
     }
 
 

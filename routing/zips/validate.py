@@ -137,6 +137,12 @@ def build_suite(columns: tuple[str, ...]) -> ExpectationSuite:
     return suite
 
 
+@lru_cache(maxsize=32)
+def _suite_for(columns: tuple[str, ...]) -> ExpectationSuite:
+    """The suite for a header, built once per process (validation does not change it)."""
+    return build_suite(columns)
+
+
 def validate_rows(
     rows: pl.DataFrame, columns: tuple[str, ...], header_row: int, reference: Reference
 ) -> ValidationOutcome:
@@ -149,12 +155,16 @@ def validate_rows(
 def run_suite(enriched: pl.DataFrame, columns: tuple[str, ...]) -> list[Failure]:
     """Validate the enriched rows with Great Expectations (pandas) and list the failed expectations."""
     batch_definition = _batch_definition()
-    checked = [ROW_ID, *columns, *STATUS_COLUMNS]
+    checked = [*columns, *STATUS_COLUMNS]
     frame = enriched.select(c for c in checked if c in enriched.columns).to_pandas()
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
+    # The spreadsheet row numbers as the frame's (unnamed) index: GX then reports failing rows as
+    # that index directly. Naming it, or asking for ``unexpected_index_column_names``, makes GX
+    # look every failing row up one by one (a third of the suite's time on 42,789 rows).
+    frame.index = enriched[ROW_ID].to_numpy()
+    result_format = {"result_format": "COMPLETE"}
     with _GX_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        suite = build_suite(columns)
+        suite = _suite_for(columns)
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         validation = batch.validate(suite, result_format=result_format)
     failures = []
@@ -166,7 +176,7 @@ def run_suite(enriched: pl.DataFrame, columns: tuple[str, ...]) -> list[Failure]
         if result.success:
             continue
         unexpected = result.result.get("unexpected_index_list")
-        rows = None if unexpected is None else tuple(int(item[ROW_ID]) for item in unexpected)
+        rows = None if unexpected is None else tuple(int(row_no) for row_no in unexpected)
         failures.append(Failure(meta["code"], meta["severity"], meta["column"], rows))
     return failures
 

@@ -6,11 +6,13 @@ import csv
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, insert, select
+from sqlalchemy.exc import OperationalError
 
-from routing.db.tables import ZipRelation
+from routing.db.tables import Location, ZipRelation
 from routing.errors import BadInput, NotFound, ValidationFailed
 from routing.zips import service
+from routing.zips.apply import lock_mapping, read_mapping
 from tests.integration.zip_builders import (
     CORPUS,
     add_locations,
@@ -88,6 +90,36 @@ def test_applying_a_preview_after_the_mapping_changed_counts_what_the_upsert_rea
     assert (preview.new, result.new, result.updated, result.unchanged) == (2, 1, 0, 1)
     assert [c["zip"] for c in result.changes] == ["06103"]
     assert service.get_import(engine, result.import_id)["changes"] == list(result.changes)
+
+
+def test_the_mapping_write_lock_is_held_from_the_apply_s_read_to_its_commit(engine: Engine) -> None:
+    """No other writer can change the mapping between apply_import's re-read and its upsert
+    (SQLite included: the lock is taken by a write that changes nothing, before the read)."""
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location\n02134,BOS\n")
+    with engine.begin() as conn:
+        lock_mapping(conn)
+        assert read_mapping(conn)["zip"].to_list() == ["02134"]
+        with pytest.raises(OperationalError):
+            _write_from_another_connection(engine, "06103")
+    _write_from_another_connection(engine, "06103")  # free again after commit
+    assert [row[0] for row in relation_rows(engine)] == ["02134", "06103"]
+
+
+def _write_from_another_connection(engine: Engine, zip_code: str) -> None:
+    """Map ``zip_code`` from a fresh connection that gives up on a lock after a fifth of a second."""
+    url = engine.url.render_as_string(hide_password=False)
+    impatient = (
+        create_engine(url, connect_args={"timeout": 0.2})
+        if engine.dialect.name == "sqlite"
+        else create_engine(url, connect_args={"options": "-c lock_timeout=200"})
+    )
+    try:
+        with impatient.begin() as conn:
+            location_id = conn.execute(select(Location.id).where(Location.code == "HFD")).scalar_one()
+            conn.execute(insert(ZipRelation.__table__).values(zip=zip_code, location_id=location_id))
+    finally:
+        impatient.dispose()
 
 
 def test_a_rejected_preview_is_recorded_and_can_no_longer_be_applied(engine: Engine) -> None:

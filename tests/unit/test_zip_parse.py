@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import polars as pl
@@ -12,7 +13,14 @@ from hypothesis import strategies as st
 from routing.errors import BadInput
 from routing.zips.columns import closest_header, field_for_header
 from routing.zips.enrich import Reference, enrich
-from routing.zips.parse import decode_text, parse_bytes, sniff_delimiter
+from routing.zips.parse import (
+    _table_from_records,
+    decode_text,
+    parse_bytes,
+    read_text_records,
+    read_text_table,
+    sniff_delimiter,
+)
 from routing.zips.preview import diff_mapping, empty_mapping
 from routing.zips.repair import clean_cells
 
@@ -199,3 +207,60 @@ def test_fuzzed_spreadsheet_like_text_only_ever_gives_bad_input_or_rows(
     body = "\r\n".join(delimiter.join(row) for row in rows)
     data = f"{header}\r\n{body}".encode(encoding, errors="replace")
     _core_without_great_expectations(data)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([",", ";", "\t"]),
+    st.lists(st.lists(cell_text, min_size=0, max_size=6), max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_the_fast_reader_reads_exactly_what_the_forgiving_reader_reads(
+    delimiter: str, rows: list[list[str]], newline: str, quote_all: bool
+) -> None:
+    """polars' CSV reader (the fast path) agrees with the csv module on every text it accepts:
+    same rows, same row numbers, same cells (an empty cell may be '' on one side, null on the other)."""
+    out = io.StringIO(newline="")
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline, quoting=quoting)
+    writer.writerow(["Zip", "Location", "Territory", "Notes"])
+    writer.writerows(rows)
+    _both_readers_agree(out.getvalue(), delimiter)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([",", ";", "\t"]), st.lists(st.lists(cell_text, max_size=6), max_size=12))
+def test_on_hand_typed_text_with_stray_quotes_the_readers_agree_or_the_forgiving_one_reads_it(
+    delimiter: str, rows: list[list[str]]
+) -> None:
+    body = "\n".join(delimiter.join(row) for row in rows)
+    _both_readers_agree(delimiter.join(["Zip", "Location", "Notes"]) + "\n" + body, delimiter)
+
+
+def _both_readers_agree(text: str, delimiter: str) -> None:
+    fast = read_text_table(text.encode(), text, delimiter)
+    if fast is None:
+        return  # the forgiving reader alone handles this text
+    slow, _ = _table_from_records(read_text_records(text, delimiter))
+
+    def blank_as_null(table: pl.DataFrame) -> list[tuple[str | None, ...]]:
+        return [tuple(cell or None for cell in row) for row in table.iter_rows()]
+
+    width = max(fast.width, slow.width)
+    assert blank_as_null(_pad(fast, width)) == blank_as_null(_pad(slow, width))
+
+
+def test_ragged_rows_and_loose_quotes_are_left_to_the_forgiving_reader() -> None:
+    for text in (
+        "Zip,Location\n02134,BOS,extra\n",
+        'Zip,Location\n02134,"BOS"x\n',
+        "Zip,Location\r02134,BOS\r",
+    ):
+        assert read_text_table(text.encode(), text, ",") is None, text
+    rows = cells(b"Zip,Location\n02134,BOS,extra\n02135,BOS\n")
+    assert [row["row_no"] for row in rows] == [2, 3]
+
+
+def _pad(table: pl.DataFrame, width: int) -> pl.DataFrame:
+    return table.with_columns(pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(table.width, width))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routing.zips.preview import MAPPING_SCHEMA, diff_mapping, empty_mapping
 
@@ -79,3 +81,66 @@ def test_a_new_zip_lists_only_the_values_it_sets() -> None:
         "notes": {"old": None, "new": "=1+1"},
     }
     assert diff.new_zips == frozenset({"02134"})
+
+
+FIELD_VALUES = st.one_of(
+    st.none(), st.sampled_from(["", "North", 'say "hi"', "back\\slash", "é\n\t", "\x01"])
+)
+OPTIONAL = ("territory", "sales_rep", "work_order_territory", "notes")
+
+
+@st.composite
+def mapping_cases(draw: st.DrawFn) -> tuple[tuple[str, ...], pl.DataFrame, pl.DataFrame]:
+    """A header, incoming rows (one per zip) and a stored mapping sharing some of the zips."""
+    present = tuple(f for f in OPTIONAL if draw(st.booleans()))
+    columns = ("zip", "location", *present)
+    zips = draw(st.lists(st.sampled_from([f"0{n:04d}" for n in range(12)]), unique=True, max_size=10))
+    location = st.sampled_from([1, 2, 3])  # 3 has no code: shown as the number
+
+    def row(zip_code: str, fields: tuple[str, ...]) -> dict[str, object]:
+        return {"zip": zip_code, "location_id": draw(location), **{f: draw(FIELD_VALUES) for f in fields}}
+
+    new_rows = incoming(columns, *(row(z, present) for z in zips))
+    old_zips = draw(st.lists(st.sampled_from([f"0{n:04d}" for n in range(12)]), unique=True, max_size=10))
+    return columns, new_rows, stored(*(row(z, OPTIONAL) for z in old_zips))
+
+
+@settings(max_examples=200, deadline=None)
+@given(mapping_cases())
+def test_the_change_record_built_in_polars_matches_a_plain_python_reading(
+    case: tuple[tuple[str, ...], pl.DataFrame, pl.DataFrame],
+) -> None:
+    columns, rows, existing = case
+    diff = diff_mapping(rows, columns, existing, CODES)
+    assert diff.changes == expected_changes(rows, columns, existing)
+    assert diff.new_zips == {c["zip"] for c in diff.changes if c["action"] == "new"}
+    assert diff.updated_changes() == tuple(c for c in diff.changes if c["action"] == "updated")
+    assert diff.unchanged == rows.height - len(diff.changes)
+
+
+def expected_changes(
+    rows: pl.DataFrame, columns: tuple[str, ...], existing: pl.DataFrame
+) -> tuple[dict[str, object], ...]:
+    """The oracle: row by row in Python, as the change record is documented in docs/zips.md."""
+    fields = ("location_id", *(c for c in OPTIONAL if c in columns))
+    stored_rows = {row["zip"]: row for row in existing.to_dicts()}
+    changes = []
+    for row in rows.to_dicts():
+        old = stored_rows.get(row["zip"])
+        values = {}
+        for field in fields:
+            before = None if old is None else old[field]
+            after = row.get(field)
+            if (old is None and after is None) or (old is not None and before == after):
+                continue
+            if field == "location_id":
+                before, after = (
+                    None if v is None else CODES.get(v, str(v))  # type: ignore[call-overload]
+                    for v in (before, after)
+                )
+            values["location" if field == "location_id" else field] = {"old": before, "new": after}
+        if old is None:
+            changes.append({"zip": row["zip"], "action": "new", "fields": values})
+        elif values:
+            changes.append({"zip": row["zip"], "action": "updated", "fields": values})
+    return tuple(changes)
