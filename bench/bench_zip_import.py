@@ -132,8 +132,14 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - began
 
 
-def pipeline_runs(template: Path, folder: Path, csv_path: Path, runs: int) -> dict[str, list[float]]:
-    """In-process: first import and re-import through the service, each into a fresh database."""
+def pipeline_runs(
+    template: Path, folder: Path, csv_path: Path, runs: int, *, record_preview: bool = False
+) -> dict[str, list[float]]:
+    """In-process: first import and re-import through the service, each into a fresh database.
+
+    ``record_preview=False`` is what ``routing zips import --yes`` does (the import is recorded once,
+    when applied); True is the interactive path (recorded as previewed, then as applied).
+    """
     source = service.source_from_path(csv_path)
     times: dict[str, list[float]] = {
         "preview": [],
@@ -145,7 +151,7 @@ def pipeline_runs(template: Path, folder: Path, csv_path: Path, runs: int) -> di
     for run in range(runs):
         engine = engine_for(f"sqlite:///{fresh_copy(template, folder, f'pipeline-{run}')}")
         began = time.perf_counter()
-        preview = service.preview_import(engine, source)
+        preview = service.preview_import(engine, source, record=record_preview)
         middle = time.perf_counter()
         result = service.apply_import(engine, preview)
         ended = time.perf_counter()
@@ -154,7 +160,7 @@ def pipeline_runs(template: Path, folder: Path, csv_path: Path, runs: int) -> di
         times["apply"].append(ended - middle)
         times["first"].append(ended - began)
         began = time.perf_counter()
-        again = service.preview_import(engine, source)
+        again = service.preview_import(engine, source, record=record_preview)
         middle = time.perf_counter()
         unchanged = service.apply_import(engine, again)
         times["re_preview"].append(middle - began)
@@ -234,6 +240,7 @@ def main() -> None:
         stage_runs(template, csv_path, 1)  # warm: GX context, ZIP table, lazy imports
         stages = stage_runs(template, csv_path, args.runs)
         pipeline = pipeline_runs(template, folder, csv_path, args.runs)
+        interactive = pipeline_runs(template, folder, csv_path, args.runs, record_preview=True)
         sqlite3 = sqlite3_import_runs(folder, csv_path, args.runs)
         command = command_runs(template, folder, csv_path, args.runs)
 
@@ -243,10 +250,11 @@ def main() -> None:
         ("repair (trim, Excel damage)", med(stages["repair"]), ""),
         ("validate (Great Expectations suite)", med(stages["validate"]), ""),
         ("diff against the mapping", med(stages["diff"]), ""),
-        ("preview_import (parse+validate+preview+record)", med(pipeline["preview"]), ""),
+        ("preview_import (parse+validate+preview)", med(pipeline["preview"]), ""),
         ("apply_import (upsert 42,789 rows + record)", med(pipeline["apply"]), ""),
         ("**pipeline, first import**", med(pipeline["first"]), ""),
         ("pipeline, re-import (all unchanged)", med(pipeline["reimport"]), ""),
+        ("pipeline, first import, recorded at preview too (interactive)", med(interactive["first"]), ""),
         ("sqlite3 .import into a bare table", med(sqlite3), ""),
         ("`routing zips import --yes`, first import (wall)", med(command["first"]), ""),
         ("`routing zips import --yes`, re-import (wall)", med(command["reimport"]), ""),
@@ -260,17 +268,31 @@ def main() -> None:
         table.add_row(name.replace("*", "").replace("`", ""), f"{seconds:.3f}")
     table.add_row("pipeline / .import (first, re-import)", f"{ratio:.1f}x, {reratio:.1f}x")
     Console().print(table)
+    command_first = med(command["first"])
+    Console().print(
+        f"targets: pipeline <= 10x .import: {'met' if ratio <= 10 else 'MISSED'} ({ratio:.1f}x); "
+        f"whole command <= 6 s: {'met' if command_first <= 6 else 'MISSED'} ({command_first:.2f} s)"
+    )
     if args.readme:
-        write_readme(rows, args.runs, figures, ratio, reratio)
+        write_readme(rows, args.runs, figures, ratio, reratio, command_first)
 
 
 def write_readme(
-    rows: int, runs: int, figures: list[tuple[str, float, str]], ratio: float, reratio: float
+    rows: int,
+    runs: int,
+    figures: list[tuple[str, float, str]],
+    ratio: float,
+    reratio: float,
+    command_first: float,
 ) -> None:
     """Replace (or add) the "## Zip import" section of bench/README.md; other sections are kept."""
     machine = (
         f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work "
         f"(load average {os.getloadavg()[0]:.1f} at the end), SQLite {sqlite_version()}"
+    )
+    verdict = (
+        f"Pipeline <= 10x `.import`: **{'met' if ratio <= 10 else 'missed'}** ({ratio:.1f}x). "
+        f"Whole command <= 6 s: **{'met' if command_first <= 6 else 'missed'}** ({command_first:.2f} s)."
     )
     lines = [
         "## Zip import",
@@ -283,16 +305,19 @@ def write_readme(
         *[f"| {name} | {seconds:.3f} |" for name, seconds, _ in figures],
         f"| pipeline / sqlite3 `.import` (first import, re-import) | {ratio:.1f}x, {reratio:.1f}x |",
         "",
-        "Targets: pipeline <= 10x `.import`; whole command <= 6 s. In-process figures are taken after "
-        "imports with the Great Expectations context warm; the command's wall time includes Python "
-        "start-up and importing Great Expectations (~3.5 s on its own). The `sqlite3` shell is "
-        "Debian's (`apt-get install -y sqlite3`).",
+        verdict,
         "",
-        f"Both targets are missed here. Where the time goes: the Great Expectations suite "
-        f"({share('validate', figures):.0%} of the first import), building the per-zip change "
-        f"record of 42,789 new zips ({share('diff', figures):.0%}), and recording it; `.import` "
-        "validates nothing, diffs nothing and records nothing. The command's floor is importing "
-        "Great Expectations; the rest of the command is the pipeline above plus Python start-up.",
+        "The pipeline is what `routing zips import FILE --yes` runs, timed in-process after imports "
+        "with the Great Expectations context warm. The command's wall time adds Python start-up and "
+        "importing Great Expectations, which alone takes 3.5-5 s on this kind of machine. The "
+        "`sqlite3` shell is Debian's (`apt-get install -y sqlite3`); `.import` validates, diffs and "
+        "records nothing, and its own time moves between 0.05 and 0.1 s from run to run, so the "
+        "ratio moves with it.",
+        "",
+        f"Where the first import's time goes: the Great Expectations suite "
+        f"({share('validate', figures):.0%}; about 0.15 s of it is GX's fixed cost per validation, "
+        f"whatever the row count), the upsert with its import record, and parsing, cleaning and "
+        f"diffing in polars (the rest).",
         "",
     ]
     section = "\n".join(lines)
