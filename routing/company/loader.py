@@ -92,7 +92,7 @@ def _load(engine: Engine, parsed: LenientParse, *, dry_run: bool, name: str) -> 
         plan = check_and_plan(parsed, read_snapshot(conn), name=name)
         if dry_run:
             return _summary(plan, dry_run=True)
-        new_ids = apply_plan(conn, plan, utcnow())
+        new_ids = apply_plan(conn, plan, utcnow(), file_name=name)
     summary = _summary(plan, dry_run=False, new_appointment_ids=new_ids)
     log.info("Loaded %s: created %s, updated %s", name, summary.created, summary.updated)
     assign_on_create_hook(engine, summary)

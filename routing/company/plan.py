@@ -51,6 +51,7 @@ class LoadPlan:
     entities: dict[str, EntityPlan]
     assignments: list[Row] = field(default_factory=list)  # {external_id, tech} for changed bookings
     errors: list[FieldError] = field(default_factory=list)
+    zip_changes: list[Row] = field(default_factory=list)  # the zip_imports change record of the load
 
     def counts(self, kind: str) -> dict[str, int]:
         """``created`` / ``updated`` / ``unchanged`` per entity."""
@@ -118,7 +119,23 @@ def plan_load(company: CompanyFile, snapshot: Snapshot) -> LoadPlan:
         ),
         "appointments": _appointments_plan(appointments, assignments, snapshot),
     }
-    return LoadPlan(entities=entities, assignments=assignments, errors=errors)
+    zip_changes = zip_relation_changes(entities["zip_relations"].rows, snapshot.zip_relations)
+    return LoadPlan(entities=entities, assignments=assignments, errors=errors, zip_changes=zip_changes)
+
+
+def zip_relation_changes(rows: Sequence[Row], existing: dict[str, Row]) -> list[Row]:
+    """``{zip, action, fields: {field: {old, new}}}`` per new or changed zip relation, as a zip
+    import records them: a new zip lists its non-empty values, a changed one what differs."""
+    changes = []
+    for row in rows:
+        old = existing.get(row["zip"])
+        fields = {
+            column: {"old": None if old is None else old.get(column), "new": value}
+            for column, value in row.items()
+            if column != "zip" and (value is not None if old is None else _differs(value, old.get(column)))
+        }
+        changes.append({"zip": row["zip"], "action": "new" if old is None else "updated", "fields": fields})
+    return changes
 
 
 def diff(

@@ -50,8 +50,14 @@ def table(model: Any) -> Table:
     return model.__table__
 
 
-def apply_plan(conn: Connection, plan: LoadPlan, now: dt.datetime) -> list[int]:
-    """Write ``plan``; returns the ids of the appointments it created (in id order)."""
+def apply_plan(
+    conn: Connection, plan: LoadPlan, now: dt.datetime, *, file_name: str | None = None
+) -> list[int]:
+    """Write ``plan``; returns the ids of the appointments it created (in id order).
+
+    Zip relations it adds or changes are recorded in ``zip_imports`` (kind ``load``, source
+    ``company``) like any other change to the mapping.
+    """
     entities = plan.entities
     settings = entities["settings"]
     if settings.rows:
@@ -134,7 +140,11 @@ def apply_plan(conn: Connection, plan: LoadPlan, now: dt.datetime) -> list[int]:
         for row in entities["zip_relations"].rows
     ]
     zip_columns = ("location_id", "territory", "sales_rep", "work_order_territory", "notes")
-    upsert(conn, table(t.ZipRelation), relations, "zip", zip_columns, {"updated_at": now})
+    if relations:
+        import_id = _record_zip_load(conn, plan, now, file_name)
+        extra = {"updated_at": now, "updated_by_import_id": import_id}
+        relations = [{**row, "updated_by_import_id": import_id} for row in relations]
+        upsert(conn, table(t.ZipRelation), relations, "zip", zip_columns, extra)
 
     customers = entities["customers"]
     customer_rows = [
@@ -256,6 +266,27 @@ def upsert(
     statement = statement.on_conflict_do_update(index_elements=[target.c[key]], set_=set_, where=guard)
     for chunk in _chunks(rows, CHUNK):
         conn.execute(statement, list(chunk))
+
+
+def _record_zip_load(conn: Connection, plan: LoadPlan, now: dt.datetime, file_name: str | None) -> int:
+    from routing.zips import records
+    from routing.zips.service import current_actor
+
+    zips = plan.entities["zip_relations"]
+    return records.record_import(
+        conn,
+        kind="load",
+        source="company",
+        file_name=None if file_name is None else file_name[:400],
+        actor=current_actor()[:120],
+        status="applied",
+        rows=zips.created + zips.updated + zips.unchanged,
+        new=zips.created,
+        updated=zips.updated,
+        unchanged=zips.unchanged,
+        changes=plan.zip_changes,
+        applied_at=now,
+    )
 
 
 def key_ids(conn: Connection, target: Table, key: str) -> dict[Any, int]:

@@ -78,6 +78,11 @@ def enrich(rows: pl.DataFrame, columns: tuple[str, ...], reference: Reference) -
 
 
 def _duplicates(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    if not frame["zip"].drop_nulls().is_duplicated().any():  # the usual sheet: one row per zip
+        return frame.with_columns(
+            pl.when(pl.col("zip").is_not_null()).then(pl.lit(1, dtype=pl.UInt32)).alias("zip_variants"),
+            pl.lit(None, dtype=pl.Int64).alias("repeat_of_row"),
+        )
     parts = [pl.col("zip")]
     if "location" in columns:
         parts.append(pl.coalesce(pl.col("location_id").cast(pl.String), pl.lit("?") + pl.col("_key")))

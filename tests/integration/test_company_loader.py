@@ -433,3 +433,43 @@ def test_the_example_in_the_docs_is_the_shipped_example() -> None:
     docs = (ROOT / "docs" / "company-file.md").read_text()
     block = docs.split("```yaml\n# examples/small-company.yaml\n", 1)[1].split("\n```", 1)[0]
     assert yaml.safe_load(block) == yaml.safe_load(EXAMPLE.read_text())
+
+
+def test_zip_relations_a_load_writes_are_recorded_as_a_zip_import_and_a_repeat_records_nothing(
+    engine: Engine,
+) -> None:
+    from routing.zips import service
+
+    load(engine, example(), name="small-company.yaml")
+    data = example()
+    data["zip_relations"][0]["territory"] = "Back Bay East"
+    load(engine, data, name="edited.yaml")
+    load(engine, data, name="edited.yaml")  # nothing changes: nothing recorded
+
+    imports = service.list_imports(engine)
+    assert [(i["kind"], i["source"], i["file_name"], i["status"]) for i in imports] == [
+        ("load", "company", "edited.yaml", "applied"),
+        ("load", "company", "small-company.yaml", "applied"),
+    ]
+    assert (imports[1]["new"], imports[0]["updated"], imports[0]["unchanged"]) == (10, 1, 9)
+    edit = service.get_import(engine, imports[0]["import_id"])
+    assert edit["changes"] == [
+        {
+            "zip": "02116",
+            "action": "updated",
+            "fields": {"territory": {"old": "Back Bay", "new": "Back Bay East"}},
+        }
+    ]
+    first = service.get_import(engine, imports[1]["import_id"])["changes"][0]
+    assert first == {
+        "zip": "02116",
+        "action": "new",
+        "fields": {
+            "location": {"old": None, "new": "BOS"},
+            "territory": {"old": None, "new": "Back Bay"},
+            "sales_rep": {"old": None, "new": "Jordan Pike"},
+        },
+    }
+    assert rows(engine, "SELECT updated_by_import_id FROM zip_relations WHERE zip = '02116'") == [
+        (imports[0]["import_id"],)
+    ]
