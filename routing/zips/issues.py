@@ -25,6 +25,7 @@ WARNING_CODES = (
     "formula_as_text",  # a cell that a spreadsheet would run as a formula; stored as plain text
     "ignored_column",  # a header the importer does not know
     "zip_only_row",  # a row with a zip and nothing else (an unfilled template row); skipped
+    "control_characters",  # invisible control characters in a text cell: removed
     "extra_sheets",  # a workbook with several sheets: only the first is read
     "extra_cells",  # a row with more cells than the header (an unquoted delimiter?)
 )

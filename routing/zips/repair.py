@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from routing.zips.columns import OPTIONAL_FIELDS
+from routing.zips.columns import DISPLAY_NAMES, OPTIONAL_FIELDS
 from routing.zips.issues import RowIssue
 
 _TRIM = " \t\r\n\u00a0\u2007\u202f\u200b\ufeff"
 _ZIP_CORE = r"^(\d{3,5})(?:\.0+|-\d{4})?$"
 _ZIP_NINE = r"^(\d{5})\d{4}$"
 _NEUTRALISED = r"^'[=+\-@\t\r]"
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # C0 controls and DEL; tab and line breaks stay
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def clean_cells(
 ) -> CleanRows:
     """Trim every cell (blank -> null), repair zips and (optionally) skip rows that hold only a zip."""
     text_columns = [c for c in columns if c != "zip"]
+    control_warnings = _control_warnings(cells, text_columns)
     frame = cells.with_columns(_tidy(pl.col(c)).alias(c) for c in text_columns)
     if "zip" in columns:
         trimmed = _blank_to_null(pl.col("zip").str.strip_chars(_TRIM))
@@ -42,7 +44,7 @@ def clean_cells(
             trimmed.str.extract(_ZIP_CORE, 1).str.zfill(5), trimmed.str.extract(_ZIP_NINE, 1), trimmed
         )
         frame = frame.with_columns(pl.col("zip").alias("zip_raw"), repaired.alias("zip"))
-    warnings = _repair_warnings(frame) if "zip" in columns else []
+    warnings = [*control_warnings, *(_repair_warnings(frame) if "zip" in columns else [])]
     if skip_zip_only_rows and "zip" in columns and "location" in columns:
         others = [c for c in text_columns if c in ("location", *OPTIONAL_FIELDS)]
         zip_only = pl.col("zip").is_not_null() & pl.all_horizontal(pl.col(c).is_null() for c in others)
@@ -61,8 +63,29 @@ def clean_cells(
 
 
 def _tidy(cell: pl.Expr) -> pl.Expr:
-    trimmed = _blank_to_null(cell.str.strip_chars(_TRIM).str.replace_all("\r\n?", "\n"))
+    readable = cell.str.replace_all("\r\n?", "\n").str.replace_all(_CONTROL, "")
+    trimmed = _blank_to_null(readable.str.strip_chars(_TRIM))
     return pl.when(trimmed.str.contains(_NEUTRALISED)).then(trimmed.str.slice(1)).otherwise(trimmed)
+
+
+def _control_warnings(cells: pl.DataFrame, text_columns: list[str]) -> list[RowIssue]:
+    """A warning per cell holding control characters (copied from another system; they are removed)."""
+    warnings = []
+    for column in text_columns:
+        found = cells.filter(pl.col(column).str.contains(_CONTROL)).select("row_no", column)
+        for row_no, value in found.iter_rows():
+            shown = re.sub(_CONTROL, "\N{REPLACEMENT CHARACTER}", value)[:200]
+            warnings.append(
+                RowIssue(
+                    row_no,
+                    column,
+                    shown,
+                    "control_characters",
+                    f"{DISPLAY_NAMES[column]} holds invisible control characters "
+                    "(shown as \N{REPLACEMENT CHARACTER}); they were removed.",
+                )
+            )
+    return warnings
 
 
 def _blank_to_null(cell: pl.Expr) -> pl.Expr:

@@ -91,3 +91,20 @@ def test_zip_only_rows_are_kept_when_skipping_is_off_or_the_location_column_is_m
     rows = [{"zip": "06103", "location": None}]
     assert clean_cells(sheet(rows), ("zip", "location"), skip_zip_only_rows=False).rows.height == 1
     assert clean_cells(sheet([{"zip": "06103"}], ("zip",)), ("zip",)).rows.height == 1
+
+
+def test_control_characters_in_text_cells_are_removed_with_a_warning_per_cell() -> None:
+    columns = ("zip", "location", "notes")
+    rows = [
+        {"zip": "02134", "location": "BOS", "notes": "Gate\x07 code\x1b[31m 1234\x7f"},
+        {"zip": "06103", "location": "H\x00FD", "notes": "line one\r\nline\ttwo"},
+    ]
+
+    cleaned = clean_cells(sheet(rows, columns), columns)
+
+    assert cleaned.rows["notes"].to_list() == ["Gate code[31m 1234", "line one\nline\ttwo"]
+    assert cleaned.rows["location"].to_list() == ["BOS", "HFD"]
+    assert [(w.row, w.column, w.code, w.value) for w in cleaned.warnings] == [
+        (3, "location", "control_characters", "H\ufffdFD"),
+        (2, "notes", "control_characters", "Gate\ufffd code\ufffd[31m 1234\ufffd"),
+    ]
