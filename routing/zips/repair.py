@@ -37,7 +37,8 @@ def clean_cells(
     """Trim every cell (blank -> null), repair zips and (optionally) skip rows that hold only a zip."""
     text_columns = [c for c in columns if c != "zip"]
     control_warnings = _control_warnings(cells, text_columns)
-    frame = cells.with_columns(_tidy(pl.col(c)).alias(c) for c in text_columns)
+    controlled = {issue.column for issue in control_warnings}
+    frame = cells.with_columns(_tidy(pl.col(c), c in controlled).alias(c) for c in text_columns)
     if "zip" in columns:
         trimmed = _blank_to_null(pl.col("zip").str.strip_chars(_TRIM))
         repaired = pl.coalesce(
@@ -62,16 +63,21 @@ def clean_cells(
     return CleanRows(frame, tuple(warnings))
 
 
-def _tidy(cell: pl.Expr) -> pl.Expr:
-    readable = cell.str.replace_all("\r\n?", "\n").str.replace_all(_CONTROL, "")
+def _tidy(cell: pl.Expr, has_control_characters: bool) -> pl.Expr:
+    readable = cell.str.replace_all("\r\n?", "\n")
+    if has_control_characters:
+        readable = readable.str.replace_all(_CONTROL, "")
     trimmed = _blank_to_null(readable.str.strip_chars(_TRIM))
     return pl.when(trimmed.str.contains(_NEUTRALISED)).then(trimmed.str.slice(1)).otherwise(trimmed)
 
 
 def _control_warnings(cells: pl.DataFrame, text_columns: list[str]) -> list[RowIssue]:
     """A warning per cell holding control characters (copied from another system; they are removed)."""
-    warnings = []
-    for column in text_columns:
+    warnings: list[RowIssue] = []
+    if not text_columns:
+        return warnings
+    flagged = cells.select(pl.col(c).str.contains(_CONTROL).any() for c in text_columns).row(0)
+    for column in (c for c, found in zip(text_columns, flagged, strict=True) if found):
         found = cells.filter(pl.col(column).str.contains(_CONTROL)).select("row_no", column)
         for row_no, value in found.iter_rows():
             shown = re.sub(_CONTROL, "\N{REPLACEMENT CHARACTER}", value)[:200]
