@@ -14,13 +14,23 @@ from typing import Any
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert dates, enums, paths, dataclasses... into JSON-friendly values."""
+    """Convert dates, enums, paths, dataclasses... into JSON-friendly values (keys become text)."""
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in value]
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    try:
+        return to_jsonable(_json_form(value))
+    except TypeError:
+        return value
+
+
+def _json_form(value: Any) -> Any:
+    """The JSON form of a value ``json`` cannot write itself; TypeError for one it does not know."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(dataclasses.asdict(value))
+        return dataclasses.asdict(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -29,14 +39,25 @@ def to_jsonable(value: Any) -> Any:
         return float(value)
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, set | frozenset):
+        return list(value)
     if hasattr(value, "model_dump"):
-        return to_jsonable(value.model_dump(mode="json"))
-    return value
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def print_json(document: Any) -> None:
-    """Write one JSON document to stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(document), indent=2, ensure_ascii=False) + "\n")
+    """Write one JSON document to stdout.
+
+    ``json`` walks the document itself and asks ``_json_form`` only about values it cannot write
+    (a big import's document is mostly plain strings); a document with keys that are neither text
+    nor numbers goes through ``to_jsonable`` first.
+    """
+    try:
+        text = json.dumps(document, indent=2, ensure_ascii=False, default=_json_form)
+    except TypeError:
+        text = json.dumps(to_jsonable(document), indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

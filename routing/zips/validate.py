@@ -9,6 +9,7 @@ process.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import warnings
@@ -342,7 +343,12 @@ def _create_batch_definition() -> Any:
         context = gx.get_context(mode="ephemeral", project_config=config)
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = context.data_sources.add_pandas("zip_import").add_dataframe_asset("rows")
-        return asset.add_batch_definition_whole_dataframe("all_rows")
+        definition = asset.add_batch_definition_whole_dataframe("all_rows")
+    # Importing GX leaves a few million long-lived objects behind. Freezing them (once, here)
+    # keeps every later full garbage collection, which an import's own allocations trigger, from
+    # walking them all: each such pass cost 0.1-0.2 s in the middle of an import.
+    gc.freeze()
+    return definition
 
 
 def _quiet_gx_logging() -> None:
