@@ -18,7 +18,7 @@ def write_template(template_path: str | None) -> tuple[str, list[dict[str, Any]]
     """Write the fill-in template (CSV or .xlsx); returns its path and the unmapped rows, most used first."""
     from routing.config import get_settings
     from routing.db.session import get_engine
-    from routing.zips.service import write_unmapped_template
+    from routing.zips.manager import write_unmapped_template
 
     path = Path(template_path) if template_path else get_settings().reports_dir / "unmapped-zips.csv"
     unmapped = write_unmapped_template(get_engine(), path)

@@ -90,7 +90,7 @@ def set_(
 ) -> None:
     """Add or change one zip's row (validated like an import row; options left out stay as they are)."""
     from routing.cli.output import emit
-    from routing.zips import service
+    from routing.zips import manager
 
     given = {
         "territory": territory,
@@ -99,7 +99,7 @@ def set_(
         "notes": notes,
     }
     values = {key: value for key, value in given.items() if value is not None}
-    row = service.set_zip(_engine(), zip_code, location, values)
+    row = manager.set_zip(_engine(), zip_code, location, values)
     emit(row, as_json, lambda d: _print_row(f"Zip {d['zip']} {d['action']} (import {d['import_id']})", d))
 
 
@@ -110,9 +110,9 @@ def delete(
 ) -> None:
     """Delete one zip's row (recorded)."""
     from routing.cli.output import emit
-    from routing.zips import service
+    from routing.zips import manager
 
-    row = service.delete_zip(_engine(), zip_code)
+    row = manager.delete_zip(_engine(), zip_code)
     emit(row, as_json, lambda d: _print_row(f"Zip {d['zip']} deleted (import {d['import_id']})", d))
 
 
@@ -128,13 +128,13 @@ def list_(
 ) -> None:
     """List mapping rows in zip order."""
     from routing.cli.output import emit
-    from routing.zips import service
+    from routing.zips import manager
 
     engine = _engine()
-    rows = service.list_zips(engine, location)
+    rows = manager.list_zips(engine, location)
     document: dict[str, Any] = {"rows": rows}
     if out is not None:
-        service.export_mapping(engine, out, location)
+        manager.export_mapping(engine, out, location)
         document["file"] = str(out)
     emit(document, as_json, _print_rows)
 
@@ -149,10 +149,10 @@ def unmapped(
 ) -> None:
     """Zips that customers and leads use but the mapping lacks, most customers and leads first."""
     from routing.cli.output import emit
-    from routing.zips import service
+    from routing.zips import manager
 
     engine = _engine()
-    frame = service.write_unmapped_template(engine, template) if template else service.unmapped_zips(engine)
+    frame = manager.write_unmapped_template(engine, template) if template else manager.unmapped_zips(engine)
     document: dict[str, Any] = {"rows": frame.to_dicts()}
     if template is not None:
         document["template"] = str(template)
@@ -169,13 +169,13 @@ def imports(
 ) -> None:
     """List recorded imports and edits (newest first), or show one."""
     from routing.cli.output import emit, print_table
-    from routing.zips import service
+    from routing.zips import manager
 
     engine = _engine()
     if import_id is not None:
-        emit(service.get_import(engine, import_id), as_json, _print_import)
+        emit(manager.get_import(engine, import_id), as_json, _print_import)
         return
-    rows = service.list_imports(engine, limit)
+    rows = manager.list_imports(engine, limit)
     columns = ["import_id", "kind", "status", "file_name", "actor", "rows", "new", "updated", "error_count"]
     emit(
         {"imports": rows},

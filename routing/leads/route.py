@@ -226,7 +226,7 @@ def set_queue_group(
         stored_criteria: dict[str, Any] = group.criteria.model_dump(exclude_defaults=True)
         if stored_criteria.get("location"):
             from routing.zips.apply import read_locations
-            from routing.zips.service import resolve_location
+            from routing.zips.manager import resolve_location
 
             location_id = resolve_location(read_locations(conn), stored_criteria["location"])
             code = conn.execute(select(Location.code).where(Location.id == location_id)).scalar_one()

@@ -218,7 +218,7 @@ def test_changed_rows_are_updated_in_place_and_a_changed_profile_gets_a_new_vers
     assert scalar(engine, "SELECT sales_rep FROM zip_relations WHERE zip = '02116'") == "Morgan Lee"
     after = table_checksums(engine)
     assert {n for n in before if before[n] != after[n]} == {
-        "locations", "scheduling_profiles", "zip_relations", "lead_queue_groups",
+        "locations", "scheduling_profiles", "zip_relations", "zip_imports", "lead_queue_groups",
     }  # fmt: skip
 
 
@@ -438,7 +438,7 @@ def test_the_example_in_the_docs_is_the_shipped_example() -> None:
 def test_zip_relations_a_load_writes_are_recorded_as_a_zip_import_and_a_repeat_records_nothing(
     engine: Engine,
 ) -> None:
-    from routing.zips import service
+    from routing.zips import manager
 
     load(engine, example(), name="small-company.yaml")
     data = example()
@@ -446,13 +446,13 @@ def test_zip_relations_a_load_writes_are_recorded_as_a_zip_import_and_a_repeat_r
     load(engine, data, name="edited.yaml")
     load(engine, data, name="edited.yaml")  # nothing changes: nothing recorded
 
-    imports = service.list_imports(engine)
+    imports = manager.list_imports(engine)
     assert [(i["kind"], i["source"], i["file_name"], i["status"]) for i in imports] == [
         ("load", "company", "edited.yaml", "applied"),
         ("load", "company", "small-company.yaml", "applied"),
     ]
     assert (imports[1]["new"], imports[0]["updated"], imports[0]["unchanged"]) == (10, 1, 9)
-    edit = service.get_import(engine, imports[0]["import_id"])
+    edit = manager.get_import(engine, imports[0]["import_id"])
     assert edit["changes"] == [
         {
             "zip": "02116",
@@ -460,7 +460,7 @@ def test_zip_relations_a_load_writes_are_recorded_as_a_zip_import_and_a_repeat_r
             "fields": {"territory": {"old": "Back Bay", "new": "Back Bay East"}},
         }
     ]
-    first = service.get_import(engine, imports[1]["import_id"])["changes"][0]
+    first = manager.get_import(engine, imports[1]["import_id"])["changes"][0]
     assert first == {
         "zip": "02116",
         "action": "new",

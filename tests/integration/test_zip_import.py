@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from routing.db.tables import Location, ZipRelation
 from routing.errors import BadInput, NotFound, ValidationFailed
-from routing.zips import service
+from routing.zips import manager, service
 from routing.zips.apply import lock_mapping, read_mapping
 from tests.integration.zip_builders import (
     CORPUS,
@@ -89,7 +89,7 @@ def test_applying_a_preview_after_the_mapping_changed_counts_what_the_upsert_rea
 
     assert (preview.new, result.new, result.updated, result.unchanged) == (2, 1, 0, 1)
     assert [c["zip"] for c in result.changes] == ["06103"]
-    assert service.get_import(engine, result.import_id)["changes"] == list(result.changes)
+    assert manager.get_import(engine, result.import_id)["changes"] == list(result.changes)
 
 
 def test_the_mapping_write_lock_is_held_from_the_apply_s_read_to_its_commit(engine: Engine) -> None:
@@ -130,7 +130,7 @@ def test_a_rejected_preview_is_recorded_and_can_no_longer_be_applied(engine: Eng
     rejected = service.reject_import(engine, preview, note="wrong file")
 
     assert rejected.status == "rejected"
-    assert service.get_import(engine, preview.import_id or 0)["note"] == "wrong file"
+    assert manager.get_import(engine, preview.import_id or 0)["note"] == "wrong file"
     with pytest.raises(BadInput, match="already rejected"):
         service.apply_import(engine, preview)
     assert data_checksum(engine) == before
@@ -179,8 +179,8 @@ def test_imported_text_is_stored_literally(
 
 def test_set_validates_like_an_import_row_and_changes_only_the_fields_given(engine: Engine) -> None:
     add_locations(engine)
-    created = service.set_zip(engine, "2134", "boston", {"territory": "North", "notes": "n"})
-    updated = service.set_zip(engine, "02134", "HFD", {"notes": ""})
+    created = manager.set_zip(engine, "2134", "boston", {"territory": "North", "notes": "n"})
+    updated = manager.set_zip(engine, "02134", "HFD", {"notes": ""})
 
     assert (created["zip"], created["action"], created["location"]) == ("02134", "new", "BOS")
     assert [w["code"] for w in created["warnings"]] == ["zip_repaired"]
@@ -192,39 +192,39 @@ def test_set_validates_like_an_import_row_and_changes_only_the_fields_given(engi
     )
     before = data_checksum(engine)
     with pytest.raises(ValidationFailed, match="closest: Boston") as caught:
-        service.set_zip(engine, "06103", "Bostn")
+        manager.set_zip(engine, "06103", "Bostn")
     assert caught.value.details[0]["code"] == "unknown_location" and caught.value.details[0]["row"] is None
     assert data_checksum(engine) == before
-    kinds = [(i["kind"], i["status"]) for i in service.list_imports(engine)]
+    kinds = [(i["kind"], i["status"]) for i in manager.list_imports(engine)]
     assert kinds == [("set", "invalid"), ("set", "applied"), ("set", "applied")]
 
 
 def test_delete_is_recorded_with_the_old_values_and_an_unmapped_zip_is_not_found(engine: Engine) -> None:
     add_locations(engine)
-    service.set_zip(engine, "02134", "BOS", {"territory": "North"})
+    manager.set_zip(engine, "02134", "BOS", {"territory": "North"})
 
-    deleted = service.delete_zip(engine, "02134")
+    deleted = manager.delete_zip(engine, "02134")
 
     assert (deleted["zip"], deleted["location"], deleted["action"]) == ("02134", "BOS", "deleted")
-    record = service.get_import(engine, deleted["import_id"])
+    record = manager.get_import(engine, deleted["import_id"])
     assert (record["kind"], record["status"]) == ("delete", "applied")
     assert record["changes"][0]["fields"]["territory"] == {"old": "North", "new": None}
     assert mapping(engine) == {}
     with pytest.raises(NotFound, match="not mapped"):
-        service.delete_zip(engine, "02134")
+        manager.delete_zip(engine, "02134")
     with pytest.raises(BadInput, match="5-digit"):
-        service.delete_zip(engine, "ABC")
+        manager.delete_zip(engine, "ABC")
 
 
 def test_list_filters_by_location_code_or_name_and_names_close_ones_when_unknown(engine: Engine) -> None:
     add_locations(engine)
     import_and_apply(engine, "Zip,Location\n02134,BOS\n06103,HFD\n02138,BOS\n")
 
-    assert [r["zip"] for r in service.list_zips(engine, "boston")] == ["02134", "02138"]
-    assert [r["zip"] for r in service.list_zips(engine, " hfd ")] == ["06103"]
-    assert len(service.list_zips(engine)) == 3
+    assert [r["zip"] for r in manager.list_zips(engine, "boston")] == ["02134", "02138"]
+    assert [r["zip"] for r in manager.list_zips(engine, " hfd ")] == ["06103"]
+    assert len(manager.list_zips(engine)) == 3
     with pytest.raises(NotFound, match=r"closest: Hartford \(HFD\)"):
-        service.list_zips(engine, "Hartfort")
+        manager.list_zips(engine, "Hartfort")
 
 
 def test_imports_are_listed_newest_first_with_counts_and_shown_with_their_issues(engine: Engine) -> None:
@@ -232,8 +232,8 @@ def test_imports_are_listed_newest_first_with_counts_and_shown_with_their_issues
     import_and_apply(engine, "Zip,Location\n2134,BOS\n")
     invalid = service.preview_import(engine, csv_source("Zip,Location\n99999,BOS\n", "bad.csv"))
 
-    listed = service.list_imports(engine)
-    shown = service.get_import(engine, invalid.import_id or 0)
+    listed = manager.list_imports(engine)
+    shown = manager.get_import(engine, invalid.import_id or 0)
 
     assert [(i["status"], i["new"], i["error_count"], i["warning_count"]) for i in listed] == [
         ("invalid", 0, 1, 0),
@@ -242,7 +242,7 @@ def test_imports_are_listed_newest_first_with_counts_and_shown_with_their_issues
     assert listed[0]["actor"] == service.current_actor() and listed[0]["file_name"] == "bad.csv"
     assert [(e["row"], e["code"]) for e in shown["errors"]] == [(2, "zip_unknown")]
     with pytest.raises(NotFound):
-        service.get_import(engine, 999)
+        manager.get_import(engine, 999)
 
 
 def test_unmapped_zips_count_customers_and_leads_most_first(engine: Engine) -> None:
@@ -259,7 +259,7 @@ def test_unmapped_zips_count_customers_and_leads_most_first(engine: Engine) -> N
     ):
         add_party(engine, kind, f"P{n}", zip_code)
 
-    unmapped = service.unmapped_zips(engine)
+    unmapped = manager.unmapped_zips(engine)
 
     assert unmapped.rows() == [("06103", 1, 1), ("02903", 1, 0), ("01608", 0, 1)]
 
@@ -272,13 +272,13 @@ def test_the_unmapped_template_imports_straight_back_once_filled(
     add_party(engine, "customer", "C1", "06103")
     add_party(engine, "lead", "L1", "01608")
     path = tmp_path / f"unmapped{suffix}"
-    service.write_unmapped_template(engine, path)
+    manager.write_unmapped_template(engine, path)
 
     _fill_locations(path, {"06103": "HFD", "01608": "Worcester"})
     result = service.apply_import(engine, service.preview_import(engine, service.source_from_path(path)))
 
     assert (result.new, result.warnings) == (2, ())
-    assert service.unmapped_zips(engine).is_empty()
+    assert manager.unmapped_zips(engine).is_empty()
     assert {z: row["location"] for z, row in mapping(engine).items()} == {"01608": "WOR", "06103": "HFD"}
 
 
@@ -292,7 +292,7 @@ def test_an_exported_mapping_with_formulas_reimports_unchanged(
     )
     path = tmp_path / f"mapping{suffix}"
 
-    assert service.export_mapping(engine, path) == 2
+    assert manager.export_mapping(engine, path) == 2
     again = service.preview_import(engine, service.source_from_path(path))
 
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
