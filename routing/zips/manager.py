@@ -119,7 +119,7 @@ def list_zips(engine: Engine, location: str | None = None) -> list[dict[str, Any
 def resolve_location(locations: pl.DataFrame, text: str) -> int:
     """The id of the location whose code or name is ``text`` (case/space-insensitive); NotFound otherwise."""
     from routing.zips.enrich import location_key, location_keys
-    from routing.zips.validate import closest_locations
+    from routing.zips.messages import closest_locations
 
     key = pl.select(location_key(pl.lit(text))).item()
     match = location_keys(locations).filter(pl.col("key") == key)

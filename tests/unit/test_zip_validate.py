@@ -8,14 +8,9 @@ import pytest
 from routing.zips.columns import FIELDS
 from routing.zips.enrich import Reference, enrich, location_keys
 from routing.zips.issues import ERROR_CODES, WARNING_CODES
+from routing.zips.messages import closest_locations
 from routing.zips.repair import clean_cells
-from routing.zips.validate import (
-    Failure,
-    build_suite,
-    closest_locations,
-    outcome_from_failures,
-    validate_rows,
-)
+from routing.zips.validate import Failure, build_suite, outcome_from_failures, validate_rows
 
 LOCATIONS = pl.DataFrame(
     {"id": [1, 2, 3], "code": ["BOS", "HFD", "WOR"], "name": ["Boston", "Hartford", "Worcester"]}
