@@ -33,6 +33,7 @@ def _register_optional() -> None:
     for module_name in (
         "routing.cli.schedule",
         "routing.cli.zips",
+        "routing.cli.leads",
         "routing.cli.report",
         "routing.cli.serve",
     ):

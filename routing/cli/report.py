@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from routing.cli.database import initialised_engine
+
 if TYPE_CHECKING:
     from rich.status import Status
-    from sqlalchemy import Engine
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 OutOpt = Annotated[
@@ -26,17 +27,6 @@ analyst_app = typer.Typer(help="Read-only PostgreSQL access for analysts.", no_a
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(analyst_app, name="analyst-role")
-
-
-def _engine() -> Engine:
-    from routing.db import migrate
-    from routing.db.session import get_engine
-    from routing.errors import BadInput
-
-    engine = get_engine()
-    if not migrate.is_initialised(engine):
-        raise BadInput(f"The database {migrate.describe(engine)} is not initialised: run `routing init`.")
-    return engine
 
 
 def _emit(path: Path, as_json: bool) -> None:
@@ -63,7 +53,7 @@ def report_run(
     """Render the audit report of a scheduler run and record its path on the run."""
     from routing.reports.service import render_run_report
 
-    engine = _engine()
+    engine = initialised_engine()
     with _rendering(f"the audit report of run {run_id}"):
         path = render_run_report(engine, run_id, out, store_path=not no_record)
     _emit(path, as_json)
@@ -78,7 +68,7 @@ def report_import(
     """Render the report of one zip import: counts, errors, changes old -> new."""
     from routing.reports.service import render_import_report
 
-    engine = _engine()
+    engine = initialised_engine()
     with _rendering(f"the report of zip import {import_id}"):
         path = render_import_report(engine, import_id, out)
     _emit(path, as_json)
@@ -89,7 +79,7 @@ def report_coverage(out: OutOpt = None, as_json: JsonOpt = False) -> None:
     """Render the zip coverage report: mapped vs unmapped zips, customers per unmapped zip, a map."""
     from routing.reports.service import render_coverage_report
 
-    engine = _engine()
+    engine = initialised_engine()
     with _rendering("the zip coverage report"):
         path = render_coverage_report(engine, out)
     _emit(path, as_json)
@@ -114,7 +104,7 @@ def analyst_create(
     password = os.environ.get(password_env) or typer.prompt(
         f"Password for {role}", hide_input=True, confirmation_prompt=True, err=True
     )
-    document = create_analyst_role(_engine(), role, password)
+    document = create_analyst_role(initialised_engine(), role, password)
     emit(document, as_json, lambda d: print_kv("Read-only analyst role ready", d))
 
 
@@ -127,5 +117,5 @@ def analyst_drop(
     from routing.cli.output import emit, print_kv
     from routing.reports.analyst import drop_analyst_role
 
-    document = {"role": role, "dropped": drop_analyst_role(_engine(), role)}
+    document = {"role": role, "dropped": drop_analyst_role(initialised_engine(), role)}
     emit(document, as_json, lambda d: print_kv(None, d))

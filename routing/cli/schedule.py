@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from routing.cli.database import initialised_engine
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 schedule_app = typer.Typer(help="Run the tech auto-scheduler.", no_args_is_help=True)
@@ -38,17 +40,6 @@ def _date(value: str | None, option: str) -> Any:
         raise BadInput(f"{option} {value!r} is not a date (YYYY-MM-DD).") from None
 
 
-def _engine() -> Any:
-    from routing.db import migrate
-    from routing.db.session import get_engine
-    from routing.errors import BadInput
-
-    engine = get_engine()
-    if not migrate.is_initialised(engine):
-        raise BadInput(f"The database {migrate.describe(engine)} is not initialised: run `routing init`.")
-    return engine
-
-
 @schedule_app.command("run")
 def schedule_run(
     location: Annotated[
@@ -73,7 +64,7 @@ def schedule_run(
     from routing.cli.output import emit
     from routing.scheduling.service import run_schedule
 
-    engine = _engine()
+    engine = initialised_engine()
     with _progress(not as_json) as progress:
         result = run_schedule(
             engine,
@@ -154,7 +145,7 @@ def runs_list(
     from routing.cli.output import emit
     from routing.scheduling.runs import list_runs
 
-    emit(list_runs(_engine(), limit), as_json, _print_runs)
+    emit(list_runs(initialised_engine(), limit), as_json, _print_runs)
 
 
 def _print_runs(document: dict[str, Any]) -> None:
@@ -204,7 +195,7 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Run id.")], as_json: J
     from routing.cli.output import emit
     from routing.scheduling.runs import show_run
 
-    emit(show_run(_engine(), run_id), as_json, _print_run)
+    emit(show_run(initialised_engine(), run_id), as_json, _print_run)
 
 
 def _print_run(document: dict[str, Any]) -> None:
@@ -283,7 +274,7 @@ def runs_diff(
     from routing.cli.output import emit
     from routing.scheduling.runs import diff_runs
 
-    emit(diff_runs(_engine(), run_a, run_b), as_json, _print_diff)
+    emit(diff_runs(initialised_engine(), run_a, run_b), as_json, _print_diff)
 
 
 def _print_diff(document: dict[str, Any]) -> None:
@@ -320,7 +311,7 @@ def runs_replay(run_id: Annotated[int, typer.Argument(help="Run id.")], as_json:
     from routing.errors import ValidationFailed
     from routing.scheduling.replay import replay
 
-    result = replay(_engine(), run_id)
+    result = replay(initialised_engine(), run_id)
     if not result.reproduced:
         raise ValidationFailed(
             f"Replaying run {run_id} did not reproduce it ({len(result.differences)} differences).",
@@ -348,7 +339,7 @@ def explain_appointment(
     from routing.cli.output import emit
     from routing.scheduling.explain import explain_appointment as explain
 
-    emit(explain(_engine(), appointment_id, run), as_json, _print_appointment)
+    emit(explain(initialised_engine(), appointment_id, run), as_json, _print_appointment)
 
 
 def _print_appointment(d: dict[str, Any]) -> None:
@@ -402,7 +393,7 @@ def explain_tech(
     from routing.cli.output import emit
     from routing.scheduling.explain import explain_tech as explain
 
-    emit(explain(_engine(), tech_id, run), as_json, _print_tech)
+    emit(explain(initialised_engine(), tech_id, run), as_json, _print_tech)
 
 
 def _print_tech(d: dict[str, Any]) -> None:
@@ -462,7 +453,7 @@ def appointments_create(
     from routing.scheduling.booking import create_appointment
 
     document = create_appointment(
-        _engine(),
+        initialised_engine(),
         customer=customer,
         work_order_type=work_order_type,
         date=_date(date, "--date"),

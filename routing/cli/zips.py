@@ -1,4 +1,4 @@
-"""Commands for the zip -> location mapping (``routing zips``) and lead routing (``routing leads``)."""
+"""Commands for the zip -> location mapping (``routing zips``)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
+from routing.cli.database import initialised_engine
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 zips_app = typer.Typer(
     help="Maintain the zip -> location mapping: import spreadsheets, edit rows, find unmapped zips.",
     no_args_is_help=True,
 )
-leads_app = typer.Typer(
-    help="Route leads and customers through the zip mapping; lead queue groups.", no_args_is_help=True
-)
-queues_app = typer.Typer(help="Lead queue groups: priority and matching criteria.", no_args_is_help=True)
 
 _SHOWN_ISSUES = 50
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(zips_app, name="zips")
-    leads_app.add_typer(queues_app, name="queues")
-    app.add_typer(leads_app, name="leads")
 
 
 @zips_app.command("import")
@@ -45,7 +41,7 @@ def import_(
     from routing.cli.output import emit, err_console
     from routing.zips import service
 
-    engine = _engine()
+    engine = initialised_engine()
     preview = service.preview_import(engine, service.source_from_path(path), record=not yes or dry_run)
     if not preview.ok:
         emit(preview.summary(compact=True), as_json, _print_import)
@@ -99,7 +95,7 @@ def set_(
         "notes": notes,
     }
     values = {key: value for key, value in given.items() if value is not None}
-    row = manager.set_zip(_engine(), zip_code, location, values)
+    row = manager.set_zip(initialised_engine(), zip_code, location, values)
     emit(row, as_json, lambda d: _print_row(f"Zip {d['zip']} {d['action']} (import {d['import_id']})", d))
 
 
@@ -112,7 +108,7 @@ def delete(
     from routing.cli.output import emit
     from routing.zips import manager
 
-    row = manager.delete_zip(_engine(), zip_code)
+    row = manager.delete_zip(initialised_engine(), zip_code)
     emit(row, as_json, lambda d: _print_row(f"Zip {d['zip']} deleted (import {d['import_id']})", d))
 
 
@@ -130,7 +126,7 @@ def list_(
     from routing.cli.output import emit
     from routing.zips import manager
 
-    engine = _engine()
+    engine = initialised_engine()
     rows = manager.list_zips(engine, location)
     document: dict[str, Any] = {"rows": rows}
     if out is not None:
@@ -151,7 +147,7 @@ def unmapped(
     from routing.cli.output import emit
     from routing.zips import manager
 
-    engine = _engine()
+    engine = initialised_engine()
     frame = manager.write_unmapped_template(engine, template) if template else manager.unmapped_zips(engine)
     document: dict[str, Any] = {"rows": frame.to_dicts()}
     if template is not None:
@@ -171,7 +167,7 @@ def imports(
     from routing.cli.output import emit, print_table
     from routing.zips import manager
 
-    engine = _engine()
+    engine = initialised_engine()
     if import_id is not None:
         emit(manager.get_import(engine, import_id), as_json, _print_import)
         return
@@ -182,96 +178,6 @@ def imports(
         as_json,
         lambda d: print_table("Zip imports", d["imports"], [*columns, "created_at"]),
     )
-
-
-@leads_app.command("route")
-def route_(
-    unrouted: Annotated[
-        bool,
-        typer.Option(
-            "--unrouted/--all",
-            help="--unrouted (default): parties with no location yet and leads with no queue; "
-            "--all: every customer and lead (explicit values are always kept).",
-        ),
-    ] = True,
-    as_json: JsonOpt = False,
-) -> None:
-    """Fill locations (and sales rep / territory) from the zip mapping, then assign lead queue groups."""
-    from routing.cli.output import emit, print_kv
-    from routing.leads.route import route
-
-    summary = route(_engine(), scope="unrouted" if unrouted else "all")
-    emit(summary, as_json, lambda d: print_kv("Routed", _as_dict(d)))
-
-
-@queues_app.command("list")
-def queues_list(as_json: JsonOpt = False) -> None:
-    """Lead queue groups in routing order, with how many leads each routes (and holds)."""
-    from routing.cli.output import emit
-    from routing.leads.route import list_queue_groups
-
-    emit({"groups": list_queue_groups(_engine())}, as_json, _print_groups)
-
-
-@queues_app.command("set")
-def queues_set(
-    name: Annotated[str, typer.Argument(help="Group name (created when new).")],
-    priority: Annotated[int | None, typer.Option(help="1 routes first (1-9).")] = None,
-    zips: Annotated[
-        list[str] | None, typer.Option("--zip", help="5-digit zip or 3-digit prefix (repeatable).")
-    ] = None,
-    territories: Annotated[
-        list[str] | None, typer.Option("--territory", help="Territory (repeatable).")
-    ] = None,
-    location: Annotated[str | None, typer.Option(help="Location code or name.")] = None,
-    lead_source: Annotated[str | None, typer.Option("--lead-source", help="Lead source, e.g. web.")] = None,
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Replace all criteria instead of merging.")
-    ] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Create or change a lead queue group (criteria given replace those criteria)."""
-    from routing.cli.output import emit
-    from routing.leads.route import set_queue_group
-
-    criteria = {
-        "zips": zips or [],
-        "territories": territories or [],
-        "location": location,
-        "lead_source": lead_source,
-    }
-    group = set_queue_group(_engine(), name, priority=priority, criteria=criteria, replace_criteria=replace)
-    emit(group, as_json, lambda d: _print_groups({"groups": [d]}))
-
-
-@queues_app.command("delete")
-def queues_delete(name: Annotated[str, typer.Argument(help="Group name.")], as_json: JsonOpt = False) -> None:
-    """Delete a lead queue group (its leads lose it until the next `routing leads route`)."""
-    from routing.cli.output import emit
-    from routing.leads.route import delete_queue_group
-
-    emit(delete_queue_group(_engine(), name), as_json, lambda d: _print_groups({"groups": [d]}))
-
-
-def _engine() -> Any:
-    """The settings' engine; BadInput when the schema is missing (checked without importing Alembic)."""
-    from sqlalchemy import inspect
-
-    from routing.config import mask_url
-    from routing.db.session import get_engine
-    from routing.errors import BadInput
-
-    engine = get_engine()
-    if not inspect(engine).has_table("zip_imports"):
-        url = mask_url(engine.url.render_as_string(hide_password=False))
-        raise BadInput(f"The database {url} is not initialised: run `routing init`.")
-    return engine
-
-
-def _as_dict(document: Any) -> dict[str, Any]:
-    from routing.cli.output import to_jsonable
-
-    return dict(to_jsonable(document))
 
 
 def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
@@ -336,12 +242,3 @@ def _print_unmapped(document: dict[str, Any]) -> None:
         console().print(f"... and {len(rows) - 200} more (use --json)", markup=False)
     if document.get("template"):
         console().print(f"Fill-in template written to {document['template']}", markup=False)
-
-
-def _print_groups(document: dict[str, Any]) -> None:
-    import json
-
-    from routing.cli.output import print_table
-
-    rows = [{**g, "criteria": json.dumps(g["criteria"], ensure_ascii=False)} for g in document["groups"]]
-    print_table("Lead queue groups", rows, ["priority", "name", "criteria", "leads", "members"])
