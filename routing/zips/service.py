@@ -174,26 +174,26 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
         if not current.equals(preview.mapping_snapshot):  # someone changed the mapping since the preview
             codes = dict(read_locations(conn).select("id", "code").iter_rows())
             diff = diff_mapping(preview.valid_rows, preview.columns, current, codes)
-        import_id = preview.import_id
-        if import_id is None:  # not recorded yet: the change list is written once, below
-            import_id = records.record_import(conn, **record_values(preview) | {"changes": []})
-        written = upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now)
-        if written != diff.writes.height:  # cannot happen under the lock; never record a wrong count
-            raise RuntimeError(
-                f"The mapping upsert wrote {written} rows where {diff.writes.height} differed; rolled back."
-            )
         unchanged = preview.valid_rows.height - diff.new - diff.updated
         values: dict[str, Any] = {
             "new": diff.new,
             "updated": diff.updated,
             "unchanged": unchanged,
             "applied_at": now,
-        }
-        if diff is not preview.diff or preview.import_id is None:
-            values["changes"] = records.json_text(conn, diff.changes_json)
-        if actor:
-            values["actor"] = actor
-        records.finish_import(conn, import_id, "applied", **values)
+        } | ({"actor": _clip(actor, 120)} if actor else {})
+        import_id = preview.import_id
+        if import_id is None:  # recorded once, as applied (a failure below rolls the record back too)
+            final = {"status": "applied", "changes": records.EncodedJSON(diff.changes_json)}
+            import_id = records.record_import(conn, **record_values(preview) | values | final)
+        written = upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now)
+        if written != diff.writes.height:  # cannot happen under the lock; never record a wrong count
+            raise RuntimeError(
+                f"The mapping upsert wrote {written} rows where {diff.writes.height} differed; rolled back."
+            )
+        if preview.import_id is not None:
+            if diff is not preview.diff:
+                values["changes"] = records.json_text(conn, diff.changes_json)
+            records.finish_import(conn, import_id, "applied", **values)
     return ImportResult(
         import_id=import_id,
         status="applied",

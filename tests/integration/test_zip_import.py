@@ -158,6 +158,40 @@ def test_an_apply_that_fails_midway_writes_nothing_and_the_next_import_still_wor
     assert list(mapping(engine)) == ["06103"]
 
 
+def test_an_import_confirmed_up_front_is_recorded_once_as_applied_or_not_at_all(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--yes``: no previewed record; the applied record and the rows commit together."""
+    add_locations(engine)
+    source = csv_source("Zip,Location,Territory\n02134,BOS,North\n06103,HFD,\n")
+    preview = service.preview_import(engine, source, record=False)
+    assert preview.import_id is None and manager.list_imports(engine) == []
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("crash in the upsert")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "upsert_mapping", crash)
+        with pytest.raises(RuntimeError, match="crash in the upsert"):
+            service.apply_import(engine, preview)
+    assert (manager.list_imports(engine), list(mapping(engine))) == ([], [])
+
+    result = service.apply_import(engine, preview)
+
+    imports = manager.list_imports(engine)
+    assert [(i["import_id"], i["status"], i["new"]) for i in imports] == [(result.import_id, "applied", 2)]
+    boston = {"location": {"old": None, "new": "BOS"}, "territory": {"old": None, "new": "North"}}
+    assert (
+        manager.get_import(engine, result.import_id)["changes"]
+        == list(result.changes)
+        == [
+            {"zip": "02134", "action": "new", "fields": boston},
+            {"zip": "06103", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
+        ]
+    )
+    assert list(mapping(engine)) == ["02134", "06103"]
+
+
 @pytest.mark.parametrize(
     ("file", "zip_code", "field", "value"),
     [
