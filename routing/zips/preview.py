@@ -45,11 +45,6 @@ class MappingDiff:
         """The zips the mapping does not have yet."""
         return frozenset(self.records.filter(pl.col("action") == "new")["zip"].to_list())
 
-    @cached_property
-    def updated_zips(self) -> frozenset[str]:
-        """The mapped zips whose values would change."""
-        return frozenset(self.records.filter(pl.col("action") == "updated")["zip"].to_list())
-
     @property
     def new(self) -> int:
         """How many zips would be added."""
