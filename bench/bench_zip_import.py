@@ -312,7 +312,9 @@ def write_readme(
         "importing Great Expectations, which alone takes 3.5-5 s on this kind of machine. The "
         "`sqlite3` shell is Debian's (`apt-get install -y sqlite3`); `.import` validates, diffs and "
         "records nothing, and its own time moves between 0.05 and 0.1 s from run to run, so the "
-        "ratio moves with it.",
+        "ratio moves with it. Separate invocations on this shared 2-core VM differ by up to a "
+        "third (on 2026-12-03: ratio 8.6x to 14x, command 4.8 s to 7.3 s, the high ends with the "
+        "load average near 2); compare figures taken back to back.",
         "",
         f"Where the first import's time goes: the Great Expectations suite "
         f"({share('validate', figures):.0%}; about 0.15 s of it is GX's fixed cost per validation, "
