@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,40 @@ def test_the_mapping_write_lock_is_held_from_the_apply_s_read_to_its_commit(engi
             _write_from_another_connection(engine, "06103")
     _write_from_another_connection(engine, "06103")  # free again after commit
     assert [row[0] for row in relation_rows(engine)] == ["02134", "06103"]
+
+
+def test_two_imports_applied_at_once_queue_and_the_second_counts_what_it_really_changed(
+    engine: Engine,
+) -> None:
+    """Both previews see an empty mapping; whichever applies second re-diffs under the lock."""
+    add_locations(engine)
+    first = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n06103,HFD\n"))
+    second = service.preview_import(engine, csv_source("Zip,Location\n02134,HFD\n"))
+    start = threading.Barrier(2)
+    results: dict[str, service.ImportResult] = {}
+
+    def apply(name: str, preview: service.ImportPreview) -> None:
+        start.wait()
+        results[name] = service.apply_import(engine, preview)
+
+    threads = [threading.Thread(target=apply, args=item) for item in (("first", first), ("second", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    records = {name: manager.get_import(engine, result.import_id) for name, result in results.items()}
+    earlier, later = sorted(records, key=lambda name: records[name]["applied_at"])
+    assert results[earlier].new == (2 if earlier == "first" else 1)
+    if later == "second":  # 02134 existed (BOS) when it applied: one update, nothing new
+        assert (results["second"].new, results["second"].updated) == (0, 1)
+        assert mapping(engine)["02134"]["location"] == "HFD"
+    else:  # 02134 existed (HFD): one update, and 06103 is new
+        assert (results["first"].new, results["first"].updated) == (1, 1)
+        assert mapping(engine)["02134"]["location"] == "BOS"
+    assert sum(result.new for result in results.values()) == 2  # each zip created exactly once
+    for name, result in results.items():
+        assert records[name]["changes"] == list(result.changes)
 
 
 def _write_from_another_connection(engine: Engine, zip_code: str) -> None:
