@@ -24,6 +24,7 @@ from routing.company.snapshot import Snapshot, read_snapshot
 from routing.company.upsert import apply_plan
 from routing.company.validation import LenientParse, parse_company_lenient, raise_field_errors
 from routing.db.base import utcnow
+from routing.zips.apply import lock_mapping
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ def _load(engine: Engine, parsed: LenientParse, *, dry_run: bool, name: str) -> 
         log.info("Database %s is not initialised; migrating it first", migrate.describe(engine))
         migrate.upgrade(engine)
     with engine.begin() as conn:
+        if not dry_run:
+            # The zip mapping's write lock first: the snapshot (and the old values the zip import
+            # log records) must be what this transaction overwrites, not what a concurrent zip
+            # import replaced in between. On SQLite this opens the (single) write transaction.
+            lock_mapping(conn)
         plan = check_and_plan(parsed, read_snapshot(conn), name=name)
         if dry_run:
             return _summary(plan, dry_run=True)

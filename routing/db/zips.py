@@ -34,11 +34,11 @@ class ZipImport(Base):
     __tablename__ = "zip_imports"
 
     id: Mapped[intpk]
-    kind: Mapped[str] = mapped_column(String(16))  # import | set | delete
-    source: Mapped[str] = mapped_column(String(16))  # paste | csv | xlsx | cli
+    kind: Mapped[str] = mapped_column(String(16))  # import | set | delete | load
+    source: Mapped[str] = mapped_column(String(16))  # paste | csv | xlsx | cli | company
     file_name: Mapped[str | None] = mapped_column(String(400))
     actor: Mapped[str | None] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(16))  # previewed | applied | rejected | invalid
+    status: Mapped[str] = mapped_column(String(16))  # previewed | applied | rejected | invalid | failed
     rows: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

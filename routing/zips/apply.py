@@ -83,7 +83,7 @@ def upsert_mapping(
 ) -> int:
     """Insert new zips and update ``fields`` of existing ones that differ; returns how many rows it wrote.
 
-    The rows are staged in a temporary table (PostgreSQL: COPY; SQLite: the driver's executemany),
+    The rows are staged in a temporary table (PostgreSQL: COPY; SQLite: multi-row INSERT ... VALUES),
     then one ``INSERT ... SELECT ... ON CONFLICT (zip) DO UPDATE SET <fields> WHERE <a field IS
     DISTINCT FROM the new value>`` writes them: an unchanged row is not touched, and the statement's
     row count is what it wrote. Call it with the mapping locked (``lock_mapping``) and ``writes``

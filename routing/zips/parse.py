@@ -34,6 +34,7 @@ _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOOKS_LIKE_ZIP = re.compile(r"^\s*\d{3,5}(\.0+|-\d{4})?\s*$")
 _FIELD_SIZE_LIMIT = 64 * 1024 * 1024
+_BLANK = r"^[\s\x1c-\x1f]*$"  # what str.isspace() calls whitespace (\s is Unicode White_Space)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def read_text_table(utf8: bytes, text: str, delimiter: str) -> pl.DataFrame | No
             infer_schema=False,
             raise_if_empty=False,
         )
-    except (pl.exceptions.PolarsError, OSError):
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError):
         return None
     return table.rename({name: f"c{i}" for i, name in enumerate(table.columns)})
 
@@ -204,7 +205,9 @@ def _sheet(
     """The recognised columns of ``table`` (text cells c0..cN, row n of the sheet at index n - 1)."""
     if table.width == 0:
         raise BadInput(f"{label} has no rows: there is nothing to import.")
-    blank = pl.all_horizontal(pl.col(c).fill_null("").str.strip_chars() == "" for c in table.columns)
+    # Blank as Python's str.strip() sees it (it also strips \x1c-\x1f, which polars does not), so
+    # both readers pick the same header row.
+    blank = pl.all_horizontal(pl.col(c).fill_null("").str.contains(_BLANK) for c in table.columns)
     filled = table.select((~blank).arg_true()).to_series()
     if filled.is_empty():
         raise BadInput(f"{label} has no rows: there is nothing to import.")

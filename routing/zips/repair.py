@@ -80,7 +80,8 @@ def _control_warnings(cells: pl.DataFrame, text_columns: list[str]) -> list[RowI
     for column in (c for c, found in zip(text_columns, flagged, strict=True) if found):
         found = cells.filter(pl.col(column).str.contains(_CONTROL)).select("row_no", column)
         for row_no, value in found.iter_rows():
-            shown = re.sub(_CONTROL, "\N{REPLACEMENT CHARACTER}", value)[:200]
+            shown = re.sub(_CONTROL, "\N{REPLACEMENT CHARACTER}", value)
+            shown = shown if len(shown) <= 200 else shown[:199] + "…"
             warnings.append(
                 RowIssue(
                     row_no,

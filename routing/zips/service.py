@@ -8,6 +8,7 @@ preview) and writes the outcome. Every import and edit is recorded in ``zip_impo
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from routing.zips.issues import RowIssue
 from routing.zips.parse import ParsedSheet, parse_bytes
 from routing.zips.plan import ImportPlan, plan_import
 from routing.zips.preview import MappingDiff, compared_fields, diff_mapping, no_changes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -166,34 +169,12 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
             f"Import {preview.import_id} has {len(preview.errors)} errors; nothing was applied.",
             details=[issue.as_dict() for issue in preview.errors],
         )
-    now = utcnow()
-    with engine.begin() as conn:
-        lock_mapping(conn)
-        current = read_mapping(conn)
-        diff = preview.diff
-        if not current.equals(preview.mapping_snapshot):  # someone changed the mapping since the preview
-            codes = dict(read_locations(conn).select("id", "code").iter_rows())
-            diff = diff_mapping(preview.valid_rows, preview.columns, current, codes)
-        unchanged = preview.valid_rows.height - diff.new - diff.updated
-        values: dict[str, Any] = {
-            "new": diff.new,
-            "updated": diff.updated,
-            "unchanged": unchanged,
-            "applied_at": now,
-        } | ({"actor": _clip(actor, 120)} if actor else {})
-        import_id = preview.import_id
-        if import_id is None:  # recorded once, as applied (a failure below rolls the record back too)
-            final = {"status": "applied", "changes": records.EncodedJSON(diff.changes_json)}
-            import_id = records.record_import(conn, **record_values(preview) | values | final)
-        written = upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now)
-        if written != diff.writes.height:  # cannot happen under the lock; never record a wrong count
-            raise RuntimeError(
-                f"The mapping upsert wrote {written} rows where {diff.writes.height} differed; rolled back."
-            )
-        if preview.import_id is not None:
-            if diff is not preview.diff:
-                values["changes"] = records.json_text(conn, diff.changes_json)
-            records.finish_import(conn, import_id, "applied", **values)
+    try:
+        import_id, diff, unchanged = _apply(engine, preview, actor)
+    except Exception as exc:
+        if preview.import_id is None:  # nothing else records it: say it failed, then re-raise
+            _record_failed(engine, preview, exc)
+        raise
     return ImportResult(
         import_id=import_id,
         status="applied",
@@ -209,6 +190,51 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
         warnings=preview.warnings,
         diff=diff,
     )
+
+
+def _apply(engine: Engine, preview: ImportPreview, actor: str | None) -> tuple[int, MappingDiff, int]:
+    """The apply transaction: lock, re-read, re-diff if needed, upsert, record. (id, diff, unchanged)."""
+    with engine.begin() as conn:
+        lock_mapping(conn)
+        now = utcnow()  # taken under the lock: applied_at orders imports as they were applied
+        current = read_mapping(conn)
+        diff = preview.diff
+        if not current.equals(preview.mapping_snapshot):  # someone changed the mapping since the preview
+            codes = dict(read_locations(conn).select("id", "code").iter_rows())
+            diff = diff_mapping(preview.valid_rows, preview.columns, current, codes)
+        unchanged = preview.valid_rows.height - diff.new - diff.updated
+        values: dict[str, Any] = {
+            "new": diff.new,
+            "updated": diff.updated,
+            "unchanged": unchanged,
+            "applied_at": now,
+        } | ({"actor": _clip(actor, 120)} if actor else {})
+        import_id = preview.import_id
+        if import_id is None:  # recorded once, as applied (a failure below rolls the record back too)
+            import_id = records.record_import(
+                conn, **record_values(preview, diff) | values | {"status": "applied"}
+            )
+        written = upsert_mapping(conn, diff.writes, compared_fields(preview.columns), import_id, now)
+        if written != diff.writes.height:  # cannot happen under the lock; never record a wrong count
+            raise RuntimeError(
+                f"The mapping upsert wrote {written} rows where {diff.writes.height} differed; rolled back."
+            )
+        if preview.import_id is not None:
+            if diff is not preview.diff:
+                values["changes"] = records.json_text(conn, diff.changes_json)
+            records.finish_import(conn, import_id, "applied", **values)
+    return import_id, diff, unchanged
+
+
+def _record_failed(engine: Engine, preview: ImportPreview, exc: Exception) -> None:
+    """Record an import whose apply failed (status ``failed``, nothing written); never raises."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    values = record_values(preview, preview.diff) | {"status": "failed", "note": _clip(reason, 500)}
+    try:
+        with engine.begin() as conn:
+            records.record_import(conn, **values)
+    except Exception:  # the database itself is failing: the original error is what matters
+        log.warning("Could not record the failed zip import", exc_info=True)
 
 
 def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = None) -> ImportResult:
@@ -270,8 +296,9 @@ def make_preview(
     )
 
 
-def record_values(preview: ImportPreview) -> dict[str, Any]:
-    """The ``zip_imports`` columns of a preview (its change record as encoded JSON)."""
+def record_values(preview: ImportPreview, diff: MappingDiff | None = None) -> dict[str, Any]:
+    """The ``zip_imports`` columns of a preview; the change record (``diff``, by default the
+    preview's) as encoded JSON."""
     return {
         "kind": preview.kind,
         "source": preview.source,
@@ -285,7 +312,7 @@ def record_values(preview: ImportPreview) -> dict[str, Any]:
         "error_count": len(preview.errors),
         "errors": [issue.as_dict() for issue in preview.errors],
         "warnings": [issue.as_dict() for issue in preview.warnings],
-        "changes": records.EncodedJSON(preview.diff.changes_json),
+        "changes": records.EncodedJSON((diff or preview.diff).changes_json),
     }
 
 

@@ -116,16 +116,21 @@ def test_two_imports_applied_at_once_queue_and_the_second_counts_what_it_really_
     second = service.preview_import(engine, csv_source("Zip,Location\n02134,HFD\n"))
     start = threading.Barrier(2)
     results: dict[str, service.ImportResult] = {}
+    failures: list[BaseException] = []
 
     def apply(name: str, preview: service.ImportPreview) -> None:
-        start.wait()
-        results[name] = service.apply_import(engine, preview)
+        try:
+            start.wait()
+            results[name] = service.apply_import(engine, preview)
+        except BaseException as exc:  # surfaced below, not lost in the thread
+            failures.append(exc)
 
     threads = [threading.Thread(target=apply, args=item) for item in (("first", first), ("second", second))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not failures, failures
 
     records = {name: manager.get_import(engine, result.import_id) for name, result in results.items()}
     earlier, later = sorted(records, key=lambda name: records[name]["applied_at"])
@@ -139,6 +144,25 @@ def test_two_imports_applied_at_once_queue_and_the_second_counts_what_it_really_
     assert sum(result.new for result in results.values()) == 2  # each zip created exactly once
     for name, result in results.items():
         assert records[name]["changes"] == list(result.changes)
+
+
+def test_an_upsert_that_writes_other_than_the_diff_rolls_everything_back(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_locations(engine)
+    preview = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n"))
+    real_upsert = service.upsert_mapping
+
+    def one_row_too_many(*args: object, **kwargs: object) -> int:
+        return real_upsert(*args, **kwargs) + 1  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "upsert_mapping", one_row_too_many)
+        with pytest.raises(RuntimeError, match="wrote 2 rows where 1 differed; rolled back"):
+            service.apply_import(engine, preview)
+
+    assert list(mapping(engine)) == []
+    assert manager.get_import(engine, preview.import_id or 0)["status"] == "previewed"
 
 
 def _write_from_another_connection(engine: Engine, zip_code: str) -> None:
@@ -193,10 +217,11 @@ def test_an_apply_that_fails_midway_writes_nothing_and_the_next_import_still_wor
     assert list(mapping(engine)) == ["06103"]
 
 
-def test_an_import_confirmed_up_front_is_recorded_once_as_applied_or_not_at_all(
+def test_an_import_confirmed_up_front_is_recorded_once_as_applied_or_as_failed(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``--yes``: no previewed record; the applied record and the rows commit together."""
+    """``--yes``: no previewed record; the applied record and the rows commit together, and a
+    failed apply is recorded as failed with nothing written."""
     add_locations(engine)
     source = csv_source("Zip,Location,Territory\n02134,BOS,North\n06103,HFD,\n")
     preview = service.preview_import(engine, source, record=False)
@@ -209,11 +234,14 @@ def test_an_import_confirmed_up_front_is_recorded_once_as_applied_or_not_at_all(
         patch.setattr(service, "upsert_mapping", crash)
         with pytest.raises(RuntimeError, match="crash in the upsert"):
             service.apply_import(engine, preview)
-    assert (manager.list_imports(engine), list(mapping(engine))) == ([], [])
+    failed = manager.list_imports(engine)
+    assert [(i["status"], i["new"]) for i in failed] == [("failed", 2)]
+    assert manager.get_import(engine, failed[0]["import_id"])["note"] == "crash in the upsert"
+    assert list(mapping(engine)) == []
 
     result = service.apply_import(engine, preview)
 
-    imports = manager.list_imports(engine)
+    imports = manager.list_imports(engine)[:1]
     assert [(i["import_id"], i["status"], i["new"]) for i in imports] == [(result.import_id, "applied", 2)]
     boston = {"location": {"old": None, "new": "BOS"}, "territory": {"old": None, "new": "North"}}
     assert (

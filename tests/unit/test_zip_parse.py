@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import routing.zips.parse as parse_module
 from routing.errors import BadInput
 from routing.zips.columns import closest_header, field_for_header
 from routing.zips.enrich import Reference, enrich
@@ -264,3 +265,42 @@ def test_ragged_rows_and_loose_quotes_are_left_to_the_forgiving_reader() -> None
 
 def _pad(table: pl.DataFrame, width: int) -> pl.DataFrame:
     return table.with_columns(pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(table.width, width))
+
+
+blank_line = st.text(alphabet=st.sampled_from([" ", "\t", "\u00a0", "\u2003", "\x1c", "\x1f"]), max_size=4)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(blank_line, max_size=3),
+    st.sampled_from([",", ";", "\t"]),
+    st.lists(st.lists(cell_text, max_size=5), max_size=8),
+)
+def test_a_whole_sheet_parses_the_same_through_either_reader(
+    leading: list[str], delimiter: str, rows: list[list[str]]
+) -> None:
+    """Header row, row numbers, cells and warnings agree whichever reader read the text."""
+    header = delimiter.join(["Zip", "Location", "Notes"])
+    text = "\n".join([*leading, header, *(delimiter.join(row) for row in rows)]) + "\n"
+    data = text.encode()
+    fast = _parse_or_error(data)
+    original = parse_module.read_text_table
+    parse_module.read_text_table = lambda *_args: None  # type: ignore[assignment]
+    try:
+        slow = _parse_or_error(data)
+    finally:
+        parse_module.read_text_table = original  # type: ignore[assignment]
+    assert fast == slow
+    if isinstance(fast, str):  # a short text dense with control characters reads as binary
+        assert "looks like a binary file" in fast
+        return
+    assert fast[0] == len(leading) + 1  # the lines above the header are blank: it is found
+
+
+def _parse_or_error(data: bytes) -> object:
+    try:
+        sheet = parse_bytes(data, file_name="sheet.csv")
+    except BadInput as exc:
+        return exc.message
+    cells = [tuple(cell or None for cell in row) for row in sheet.cells.iter_rows()]
+    return sheet.header_row, sheet.columns, cells, sheet.errors, sheet.warnings
