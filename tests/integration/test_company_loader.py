@@ -473,3 +473,44 @@ def test_zip_relations_a_load_writes_are_recorded_as_a_zip_import_and_a_repeat_r
     assert rows(engine, "SELECT updated_by_import_id FROM zip_relations WHERE zip = '02116'") == [
         (imports[0]["import_id"],)
     ]
+
+
+def test_a_zip_import_racing_a_load_waits_for_it_and_the_load_records_what_it_replaced(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load holds the mapping's lock from its snapshot to its commit: an import that starts
+    in between waits, then re-diffs against what the load wrote."""
+    import threading
+
+    from routing.company import loader
+    from routing.zips import manager, service
+
+    load(engine, example(), name="first.yaml")
+    data = example()
+    data["zip_relations"][0]["territory"] = "FromLoad"  # zip 02116, Back Bay before
+    real_check_and_plan = loader.check_and_plan
+    racer: dict[str, Any] = {}
+
+    def import_now() -> None:
+        paste = service.source_from_text("Zip,Location,Territory\n02116,BOS,FromImport\n")
+        racer["result"] = service.apply_import(engine, service.preview_import(engine, paste))
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        plan = real_check_and_plan(*args, **kwargs)  # the snapshot is read: start the import now
+        racer["thread"] = threading.Thread(target=import_now)
+        racer["thread"].start()
+        racer["thread"].join(timeout=1.0)
+        racer["waited"] = racer["thread"].is_alive()
+        return plan
+
+    monkeypatch.setattr(loader, "check_and_plan", racing)
+    load(engine, data, name="second.yaml")
+    racer["thread"].join(timeout=60)
+
+    assert racer["waited"]
+    assert (racer["result"].new, racer["result"].updated) == (0, 1)
+    second = next(i for i in manager.list_imports(engine) if i["file_name"] == "second.yaml")
+    assert manager.get_import(engine, second["import_id"])["changes"] == [
+        {"zip": "02116", "action": "updated", "fields": {"territory": {"old": "Back Bay", "new": "FromLoad"}}}
+    ]
+    assert manager.get_zip(engine, "02116")["territory"] == "FromImport"
