@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from routing.zips.columns import OPTIONAL_FIELDS, REQUIRED_FIELDS, max_lengths
-from routing.zips.enrich import Reference, enrich
+from routing.zips.columns import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from routing.zips.enrich import TEXT_RULE_COLUMNS, Reference, enrich
 from routing.zips.issues import RowIssue, sort_issues
 from routing.zips.messages import ROW_ID, Describer, missing_column, shown_value
 
@@ -29,19 +29,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMULA_START = r"^[=+@]"
-STATUS_COLUMNS = ("zip_status", "zip_type", "location_status", "zip_variants", "repeat_of_row")
+STATUS_COLUMNS = (
+    "zip_status",
+    "zip_type",
+    "location_status",
+    "zip_variants",
+    "repeat_of_row",
+    *TEXT_RULE_COLUMNS.values(),
+)
 _GX_LOCK = threading.Lock()  # one validation at a time through the shared context
 _CONTEXT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Failure:
-    """One failed expectation: its issue code, severity, sheet column and the failing rows (None: table)."""
+    """One failed expectation: its issue code, severity, sheet column and the failing rows (None: table).
+
+    A text rule's failure has no single column (``column`` None): each failing row's status column
+    (``TEXT_RULE_COLUMNS``) names the fields that break it, and each is an issue of its own.
+    """
 
     code: str
     severity: str
-    column: str
+    column: str | None
     rows: tuple[int, ...] | None
 
 
@@ -56,7 +66,12 @@ class ValidationOutcome:
 
 
 def build_suite(columns: tuple[str, ...]) -> ExpectationSuite:
-    """The expectation suite for an import whose header holds ``columns`` (canonical field names)."""
+    """The expectation suite for an import whose header holds ``columns`` (canonical field names).
+
+    Each expectation's ``meta``: the issue ``code``, its ``severity`` and the sheet ``column`` it is
+    about, or for the text rules (``too_long``, ``formula_as_text``) the ``columns`` they cover; the
+    status column they check names the fields of each failing row that break the rule.
+    """
     _batch_definition()  # suites need an active context
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -115,24 +130,14 @@ def build_suite(columns: tuple[str, ...]) -> ExpectationSuite:
             column="location_status",
             value_set=["known"],
         )
-    for field in OPTIONAL_FIELDS:
-        if field in columns:
-            limit = max_lengths()[field]
-            expect(
-                gxe.ExpectColumnValueLengthsToBeBetween,
-                "too_long",
-                "error",
-                field,
-                column=field,
-                max_value=limit,
-            )
-            expect(
-                gxe.ExpectColumnValuesToNotMatchRegex,
-                "formula_as_text",
-                "warning",
-                field,
-                column=field,
-                regex=FORMULA_START,
+    text_fields = [f for f in OPTIONAL_FIELDS if f in columns]
+    if text_fields:  # one expectation per rule; the status column names the fields that break it
+        for code, severity in (("too_long", "error"), ("formula_as_text", "warning")):
+            suite.add_expectation(
+                gxe.ExpectColumnValuesToBeNull(
+                    column=TEXT_RULE_COLUMNS[code],
+                    meta={"code": code, "severity": severity, "columns": text_fields},
+                )
             )
     return suite
 
@@ -155,7 +160,8 @@ def validate_rows(
 def run_suite(enriched: pl.DataFrame, columns: tuple[str, ...]) -> list[Failure]:
     """Validate the enriched rows with Great Expectations (pandas) and list the failed expectations."""
     batch_definition = _batch_definition()
-    checked = [*columns, *STATUS_COLUMNS]
+    # Only what the suite reads: the required cells and the status columns (not the free text).
+    checked = [*(c for c in columns if c in REQUIRED_FIELDS), *STATUS_COLUMNS]
     frame = enriched.select(c for c in checked if c in enriched.columns).to_pandas()
     # The spreadsheet row numbers as the frame's (unnamed) index: GX then reports failing rows as
     # that index directly. Naming it, or asking for ``unexpected_index_column_names``, makes GX
@@ -177,7 +183,7 @@ def run_suite(enriched: pl.DataFrame, columns: tuple[str, ...]) -> list[Failure]
             continue
         unexpected = result.result.get("unexpected_index_list")
         rows = None if unexpected is None else tuple(int(row_no) for row_no in unexpected)
-        failures.append(Failure(meta["code"], meta["severity"], meta["column"], rows))
+        failures.append(Failure(meta["code"], meta["severity"], meta.get("column"), rows))
     return failures
 
 
@@ -200,21 +206,19 @@ def outcome_from_failures(
                 conflicts.setdefault(cells[row_no]["zip"], []).append(row_no)
     describe = Describer(reference, conflicts)
     for failure in failures:
+        found_in = errors if failure.severity == "error" else found
         if failure.rows is None:
-            issue = RowIssue(header_row, failure.column, None, failure.code, missing_column(failure.column))
-            (errors if failure.severity == "error" else found).append(issue)
+            column = failure.column or ""
+            found_in.append(RowIssue(header_row, column, None, failure.code, missing_column(column)))
             continue
         for row_no in failure.rows:
             row = cells[row_no]
-            value = row.get("zip_raw") if failure.column == "zip" else row.get(failure.column)
-            issue = RowIssue(
-                row_no,
-                failure.column,
-                shown_value(value),
-                failure.code,
-                describe(failure.code, failure.column, row),
-            )
-            (errors if failure.severity == "error" else found).append(issue)
+            for column in _issue_columns(failure, row):
+                value = row.get("zip_raw") if column == "zip" else row.get(column)
+                issue = RowIssue(
+                    row_no, column, shown_value(value), failure.code, describe(failure.code, column, row)
+                )
+                found_in.append(issue)
     error_rows = {issue.row for issue in errors if issue.row is not None and issue.row != header_row}
     has_table_error = any(f.rows is None and f.severity == "error" for f in failures)
     keep = {
@@ -230,6 +234,14 @@ def outcome_from_failures(
     return ValidationOutcome(
         valid_rows, tuple(sort_issues(errors)), tuple(sort_issues(found)), len(error_rows)
     )
+
+
+def _issue_columns(failure: Failure, row: dict[str, Any]) -> list[str]:
+    """The sheet columns a failing row is reported on: the failure's, or a text rule's listed fields."""
+    if failure.column is not None:
+        return [failure.column]
+    listed = row.get(TEXT_RULE_COLUMNS[failure.code]) or ""
+    return [field for field in listed.split(",") if field]
 
 
 def _batch_definition() -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
 
@@ -35,11 +37,15 @@ def rows(columns: tuple[str, ...], *values: tuple[str | None, ...]) -> pl.DataFr
     return clean_cells(frame, columns).rows
 
 
-def test_every_expectation_names_its_issue_code_severity_and_sheet_column() -> None:
+def sheet_columns(meta: dict[str, Any]) -> set[str]:
+    return {meta["column"]} if "column" in meta else set(meta["columns"])
+
+
+def test_every_expectation_names_its_issue_code_severity_and_sheet_columns() -> None:
     suite = build_suite(FIELDS)
 
     metas = [e.meta for e in suite.expectations]
-    assert all(m and m["severity"] in ("error", "warning") and m["column"] in FIELDS for m in metas)
+    assert all(m and m["severity"] in ("error", "warning") and sheet_columns(m) <= set(FIELDS) for m in metas)
     codes = {(m["code"], m["severity"]) for m in metas}  # type: ignore[index]
     assert {c for c, s in codes if s == "error"} <= set(ERROR_CODES)
     assert {c for c, s in codes if s == "warning"} <= set(WARNING_CODES)
@@ -51,6 +57,35 @@ def test_every_expectation_names_its_issue_code_severity_and_sheet_column() -> N
 def test_the_suite_only_checks_the_columns_the_header_has() -> None:
     columns = {e.meta["column"] for e in build_suite(("zip", "location")).expectations}  # type: ignore[index]
     assert columns == {"zip", "location"}
+    metas = [e.meta or {} for e in build_suite(("zip", "location", "notes")).expectations]
+    assert {(m["code"], tuple(m["columns"])) for m in metas if "columns" in m} == {
+        ("too_long", ("notes",)),
+        ("formula_as_text", ("notes",)),
+    }
+
+
+def test_a_row_breaking_a_text_rule_in_several_fields_has_an_issue_per_field() -> None:
+    columns = ("zip", "location", "territory", "sales_rep", "work_order_territory", "notes")
+    frame = rows(
+        columns,
+        ("02134", "BOS", "T" * 121, "=HYPERLINK(1)", "W" * 120, "N" * 1001),
+        ("06103", "HFD", "+1", "S" * 121, "@sum", "N" * 1000),
+    )
+
+    outcome = validate_rows(frame, columns, 1, REFERENCE)
+
+    assert [(e.row, e.column, e.code, len(e.value or "")) for e in outcome.errors] == [
+        (2, "notes", "too_long", 200),  # the value shown is cut at 200 characters
+        (2, "territory", "too_long", 121),
+        (3, "sales_rep", "too_long", 121),
+    ]
+    assert [(w.row, w.column, w.code, w.value) for w in outcome.warnings] == [
+        (2, "sales_rep", "formula_as_text", "=HYPERLINK(1)"),
+        (3, "territory", "formula_as_text", "+1"),
+        (3, "work_order_territory", "formula_as_text", "@sum"),
+    ]
+    assert "121 characters long; at most 120 fit" in outcome.errors[1].message
+    assert outcome.valid_rows.is_empty()
 
 
 def test_great_expectations_flags_each_bad_row_with_its_spreadsheet_row_and_code() -> None:
