@@ -270,9 +270,11 @@ def upsert(
 
 def _record_zip_load(conn: Connection, plan: LoadPlan, now: dt.datetime, file_name: str | None) -> int:
     from routing.zips import records
+    from routing.zips.preview import compact_changes
     from routing.zips.service import current_actor
 
     zips = plan.entities["zip_relations"]
+    added, changes = compact_changes(plan.zip_changes)
     return records.record_import(
         conn,
         kind="load",
@@ -284,7 +286,8 @@ def _record_zip_load(conn: Connection, plan: LoadPlan, now: dt.datetime, file_na
         new=zips.created,
         updated=zips.updated,
         unchanged=zips.unchanged,
-        changes=plan.zip_changes,
+        changes=changes,
+        added=added,
         applied_at=now,
     )
 

@@ -46,7 +46,9 @@ class ZipImport(Base):
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
-    changes: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(default=list)  # updated / deleted zips
+    # New zips, compactly: {"columns": [zip, location, ...], "rows": [[values], ...]} (None: none).
+    added: Mapped[dict[str, Any] | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created_at]
     applied_at: Mapped[dt.datetime | None] = mapped_column()

@@ -49,7 +49,10 @@ def load_import(engine: Engine, import_id: int = 0) -> ImportRecord:
             raise NotFound(
                 f"No zip import {import_id} in the database." if import_id else "No zip imports yet."
             )
-        return ImportRecord(**{f: getattr(row, f) for f in ImportRecord.__dataclass_fields__})
+        from routing.zips.preview import expand_changes
+
+        values = {f: getattr(row, f) for f in ImportRecord.__dataclass_fields__ if f != "changes"}
+        return ImportRecord(**values, changes=expand_changes(row.added, row.changes or []))
 
 
 def header(record: ImportRecord, database: str) -> h.Html:

@@ -83,37 +83,62 @@ def upsert_mapping(
 ) -> int:
     """Insert new zips and update ``fields`` of existing ones that differ; returns how many rows it wrote.
 
-    The rows are staged in a temporary table (PostgreSQL: COPY; SQLite: multi-row INSERT ... VALUES),
-    then one ``INSERT ... SELECT ... ON CONFLICT (zip) DO UPDATE SET <fields> WHERE <a field IS
-    DISTINCT FROM the new value>`` writes them: an unchanged row is not touched, and the statement's
-    row count is what it wrote. Call it with the mapping locked (``lock_mapping``) and ``writes``
-    diffed against the mapping read under that lock: the count then equals ``writes``' height.
+    ``writes``: zip, the data fields and ``action`` (new / updated), as ``diff_mapping`` gives them.
+    Call it with the mapping locked (``lock_mapping``) and ``writes`` diffed against the mapping read
+    under that lock: the count then equals ``writes``' height. New zips go straight into the table
+    with the driver's bulk path (a zip that exists after all fails the transaction: no ON
+    CONFLICT). Updated zips are staged in a temporary table, then one ``INSERT ... SELECT ... ON
+    CONFLICT (zip) DO UPDATE SET <fields> WHERE <a field IS DISTINCT FROM the new value>`` writes
+    them: an unchanged row is not touched, and the statement's row count is what it wrote.
     """
-    if writes.is_empty():
-        return 0
-    rows = writes.select("zip", *DATA_FIELDS)
-    _stage(conn, rows)
+    if conn.dialect.name not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"Zip imports need SQLite or PostgreSQL, not {conn.dialect.name}.")
+    columns = ("zip", *DATA_FIELDS)
+    # The driver path skips SQLAlchemy's type handling: store the time as SQLAlchemy would, once.
+    stamp = relations.c.updated_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    stamped = (stamp(now) if stamp else now, import_id)
+    new_rows = writes.filter(pl.col("action") == "new").select(columns)
+    _bulk_insert(conn, "zip_relations", (*columns, "updated_at", "updated_by_import_id"), new_rows, stamped)
+    updated_rows = writes.filter(pl.col("action") != "new").select(columns)
+    if updated_rows.is_empty():
+        return new_rows.height
+    # A failed import can leave the table behind on a pooled SQLite connection: SQLite creates it
+    # before the driver opens the transaction, so the rollback does not remove it.
+    temp_schema = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp_schema}.zip_relations_stage")
+    conn.exec_driver_sql(_STAGE_DDL)
+    _bulk_insert(conn, "zip_relations_stage", columns, updated_rows)
+    written = conn.execute(_upsert_statement(conn, fields, import_id, now), execution_options=_ROWCOUNT)
+    conn.exec_driver_sql("DROP TABLE zip_relations_stage")
+    return new_rows.height + int(written.rowcount)
+
+
+_ROWCOUNT = {"preserve_rowcount": True}
+
+
+def _upsert_statement(
+    conn: Connection, fields: tuple[str, ...], import_id: int | None, now: dt.datetime
+) -> Any:
+    """``INSERT INTO zip_relations SELECT <stage> ON CONFLICT (zip) DO UPDATE ... WHERE <differs>``."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    columns = ("zip", *DATA_FIELDS)
     source = select(
-        *(_STAGE.c[c] for c in rows.columns),
+        *(_STAGE.c[c] for c in columns),
         literal(now, DateTime(timezone=True)).label("updated_at"),
         literal(import_id, Integer).label("updated_by_import_id"),
     ).where(true())  # SQLite needs a WHERE to tell the SELECT's end from ON CONFLICT
-    statement = insert(relations).from_select([*rows.columns, "updated_at", "updated_by_import_id"], source)
+    statement = insert(relations).from_select([*columns, "updated_at", "updated_by_import_id"], source)
     excluded = statement.excluded
     update = {field: excluded[field] for field in fields}
     update |= {"updated_at": excluded.updated_at, "updated_by_import_id": excluded.updated_by_import_id}
-    upsert = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[relations.c.zip],
         set_=update,
         where=or_(*(relations.c[field].is_distinct_from(excluded[field]) for field in fields)),
     )
-    written = conn.execute(upsert, execution_options={"preserve_rowcount": True}).rowcount
-    conn.exec_driver_sql("DROP TABLE zip_relations_stage")
-    return int(written)
 
 
 _STAGE = Table(
@@ -129,37 +154,40 @@ _STAGE_DDL = (
 )
 
 
-def _stage(conn: Connection, rows: pl.DataFrame) -> None:
-    """Put ``rows`` into a temporary table (dropped after the upsert) with the driver's bulk path."""
-    if conn.dialect.name not in ("postgresql", "sqlite"):
-        raise RuntimeError(f"Zip imports need SQLite or PostgreSQL, not {conn.dialect.name}.")
-    # A failed import can leave the table behind on a pooled SQLite connection: SQLite creates it
-    # before the driver opens the transaction, so the rollback does not remove it.
-    temp_schema = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp_schema}.zip_relations_stage")
-    conn.exec_driver_sql(_STAGE_DDL)
+def _bulk_insert(
+    conn: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    rows: pl.DataFrame,
+    constants: tuple[Any, ...] = (),
+) -> None:
+    """Insert ``rows`` (then ``constants`` on every row) into ``columns`` of ``table`` with the driver's
+    bulk path: COPY on PostgreSQL, multi-row INSERT ... VALUES on SQLite (a third faster than
+    executemany's statement per row)."""
+    if rows.is_empty():
+        return
     driver = conn.connection.driver_connection
     assert driver is not None
+    names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY zip_relations_stage ({', '.join(rows.columns)}) FROM STDIN") as copy,
-        ):
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows.iter_rows():
-                copy.write_row(row)
-    else:  # multi-row VALUES: a third faster than executemany's statement per row
-        import sqlite3
+                copy.write_row((*row, *constants))
+        return
+    import sqlite3
 
-        width = rows.width
-        per_statement = max(1, min(4000, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
-        row_values = "(" + ", ".join("?" * width) + ")"
-        cursor = driver.cursor()
+    width = len(columns)
+    per_statement = max(1, min(4000, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    row_values = "(" + ", ".join("?" * width) + ")"
+    cursor = driver.cursor()
+    try:
         for chunk in rows.iter_slices(per_statement):
             values = ", ".join([row_values] * chunk.height)
             cursor.execute(
-                f"INSERT INTO zip_relations_stage VALUES {values}",
-                [value for row in chunk.iter_rows() for value in row],
+                f"INSERT INTO {table} ({names}) VALUES {values}",
+                [value for row in chunk.iter_rows() for value in (*row, *constants)],
             )
+    finally:
         cursor.close()
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import JSON, Connection, Table, Text, cast, func, insert, literal, select, update
+from sqlalchemy import JSON, Connection, Table, Text, cast, func, insert, literal, null, select, update
 
 from routing.db.zips import ZipImport
 from routing.errors import BadInput, NotFound
+from routing.zips.preview import MappingDiff, expand_changes
 
 imports = type_cast(Table, ZipImport.__table__)
 
@@ -40,8 +41,21 @@ def json_text(conn: Connection, text: str) -> Any:
     return cast(value, JSON()) if conn.dialect.name == "postgresql" else value
 
 
+def change_values(diff: MappingDiff, conn: Connection | None = None) -> dict[str, Any]:
+    """A diff's change record as ``zip_imports`` values: ``changes`` (update records) and ``added``
+    (new zips, compact; SQL NULL when none), as encoded JSON, or as column values given ``conn``."""
+    added = diff.added_json
+    if conn is None:
+        return {"changes": EncodedJSON(diff.changes_json)} | ({"added": EncodedJSON(added)} if added else {})
+    return {
+        "changes": json_text(conn, diff.changes_json),
+        "added": null() if added is None else json_text(conn, added),
+    }
+
+
 def record_import(conn: Connection, **values: Any) -> int:
-    """Insert one ``zip_imports`` row (kind, source, file_name, actor, status, counts, issues, changes).
+    """Insert one ``zip_imports`` row (kind, source, file_name, actor, status, counts, issues, changes,
+    added).
 
     Any value given as ``EncodedJSON`` is written as the JSON text it is.
     """
@@ -73,12 +87,14 @@ def list_imports(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def get_import(conn: Connection, import_id: int) -> dict[str, Any]:
-    """One import with its errors, warnings and changes; NotFound when there is none."""
+    """One import with its errors, warnings and changes (new zips first, expanded from ``added``);
+    NotFound when there is none."""
     row = conn.execute(select(imports).where(imports.c.id == import_id)).first()
     if row is None:
         raise NotFound(f"Zip import {import_id} does not exist (see `routing zips imports`).")
     document = dict(row._mapping)
     document["warning_count"] = len(document["warnings"] or [])
+    document["changes"] = expand_changes(document.pop("added"), document["changes"] or [])
     return _summary(document)
 
 

@@ -221,7 +221,7 @@ def _apply(engine: Engine, preview: ImportPreview, actor: str | None) -> tuple[i
             )
         if preview.import_id is not None:
             if diff is not preview.diff:
-                values["changes"] = records.json_text(conn, diff.changes_json)
+                values |= records.change_values(diff, conn)
             records.finish_import(conn, import_id, "applied", **values)
     return import_id, diff, unchanged
 
@@ -298,7 +298,7 @@ def make_preview(
 
 def record_values(preview: ImportPreview, diff: MappingDiff | None = None) -> dict[str, Any]:
     """The ``zip_imports`` columns of a preview; the change record (``diff``, by default the
-    preview's) as encoded JSON."""
+    preview's) as encoded JSON (``changes`` and ``added``)."""
     return {
         "kind": preview.kind,
         "source": preview.source,
@@ -312,8 +312,7 @@ def record_values(preview: ImportPreview, diff: MappingDiff | None = None) -> di
         "error_count": len(preview.errors),
         "errors": [issue.as_dict() for issue in preview.errors],
         "warnings": [issue.as_dict() for issue in preview.warnings],
-        "changes": records.EncodedJSON((diff or preview.diff).changes_json),
-    }
+    } | records.change_values(diff or preview.diff)
 
 
 def _record_unreadable(engine: Engine, source: ImportSource, actor: str, message: str) -> None:

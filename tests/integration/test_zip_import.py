@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -10,10 +11,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, select
 from sqlalchemy.exc import OperationalError
 
-from routing.db.tables import Location, ZipRelation
+from routing.db.tables import Location, ZipImport, ZipRelation
 from routing.errors import BadInput, NotFound, ValidationFailed
 from routing.zips import manager, service
 from routing.zips.apply import lock_mapping, read_mapping
+from routing.zips.preview import ADDED_COLUMNS
 from tests.integration.zip_builders import (
     CORPUS,
     add_locations,
@@ -91,6 +93,70 @@ def test_applying_a_preview_after_the_mapping_changed_counts_what_the_upsert_rea
     assert (preview.new, result.new, result.updated, result.unchanged) == (2, 1, 0, 1)
     assert [c["zip"] for c in result.changes] == ["06103"]
     assert manager.get_import(engine, result.import_id)["changes"] == list(result.changes)
+    assert stored_record(engine, result.import_id) == (
+        {"columns": list(ADDED_COLUMNS), "rows": [["06103", "HFD", None, None, None, None]]},
+        [],
+    )
+
+
+def test_a_preview_whose_new_zip_was_mapped_meanwhile_is_recorded_with_nothing_added(
+    engine: Engine,
+) -> None:
+    add_locations(engine)
+    preview = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n"))
+    assert stored_record(engine, preview.import_id)[0] is not None  # recorded as previewed
+    import_and_apply(engine, "Zip,Location\n02134,BOS\n")
+
+    result = service.apply_import(engine, preview)
+
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 1)
+    assert stored_record(engine, result.import_id) == (None, [])
+
+
+def test_the_record_keeps_new_zips_compact_and_updated_ones_as_old_and_new(engine: Engine) -> None:
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location,Territory\n02134,BOS,North\n")
+
+    result = import_and_apply(engine, "Zip,Location,Territory\n02134,BOS,South\n06103,HFD,\n")
+
+    added, changes = stored_record(engine, result.import_id)
+    assert added == {"columns": list(ADDED_COLUMNS), "rows": [["06103", "HFD", None, None, None, None]]}
+    assert changes == [
+        {"zip": "02134", "action": "updated", "fields": {"territory": {"old": "North", "new": "South"}}}
+    ]
+    assert manager.get_import(engine, result.import_id)["changes"] == [
+        {"zip": "06103", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
+        *changes,
+    ]
+
+
+def test_new_and_updated_zips_of_one_import_are_stamped_alike(engine: Engine) -> None:
+    """New zips are inserted by the driver, updated ones by SQLAlchemy's upsert: the stored time
+    must be the same value in the same format (as text on SQLite), and readable as a datetime."""
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location\n02134,BOS\n")
+
+    result = import_and_apply(engine, "Zip,Location\n02134,HFD\n06103,HFD\n")
+
+    with engine.connect() as conn:
+        raw = conn.exec_driver_sql(
+            "SELECT zip, updated_at, updated_by_import_id FROM zip_relations ORDER BY zip"
+        ).all()
+        typed = conn.execute(select(ZipRelation.updated_at)).scalars().all()
+    assert [(zip_code, import_id) for zip_code, _, import_id in raw] == [
+        ("02134", result.import_id),
+        ("06103", result.import_id),
+    ]
+    assert raw[0][1] == raw[1][1]
+    assert all(isinstance(value, dt.datetime) for value in typed)
+
+
+def stored_record(engine: Engine, import_id: int | None) -> tuple[object, object]:
+    """(added, changes) as stored in ``zip_imports``."""
+    imports = ZipImport.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(imports.c.added, imports.c.changes).where(imports.c.id == import_id)).one()
+    return row.added, row.changes
 
 
 def test_the_mapping_write_lock_is_held_from_the_apply_s_read_to_its_commit(engine: Engine) -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.zips.preview import MAPPING_SCHEMA, diff_mapping, empty_mapping
+from routing.zips.preview import (
+    ADDED_COLUMNS,
+    MAPPING_SCHEMA,
+    compact_changes,
+    diff_mapping,
+    empty_mapping,
+    expand_changes,
+)
 
 CODES = {1: "BOS", 2: "HFD"}
 
@@ -39,9 +48,9 @@ def test_new_updated_and_unchanged_zips_are_counted_and_changes_name_old_and_new
     diff = diff_mapping(rows, columns, existing, CODES)
 
     assert (diff.new, diff.updated, diff.unchanged) == (1, 1, 1)
-    assert diff.changes == (
-        {"zip": "06103", "action": "updated", "fields": {"location": {"old": "HFD", "new": "BOS"}}},
+    assert diff.changes == (  # new zips first
         {"zip": "01608", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
+        {"zip": "06103", "action": "updated", "fields": {"location": {"old": "HFD", "new": "BOS"}}},
     )
     assert sorted(diff.writes["zip"].to_list()) == ["01608", "06103"]
 
@@ -116,15 +125,53 @@ def test_the_change_record_built_in_polars_matches_a_plain_python_reading(
     assert diff.new_zips == {c["zip"] for c in diff.changes if c["action"] == "new"}
     assert diff.updated_changes() == tuple(c for c in diff.changes if c["action"] == "updated")
     assert diff.unchanged == rows.height - len(diff.changes)
+    stored_added = json.loads(diff.added_json) if diff.added_json else None
+    assert expand_changes(stored_added, json.loads(diff.changes_json)) == list(diff.changes)
+    assert compact_changes(list(diff.changes)) == (stored_added, json.loads(diff.changes_json))
+
+
+def test_new_zips_are_stored_as_one_compact_table_and_updates_as_change_records() -> None:
+    columns = ("zip", "location", "notes")
+    existing = stored({"zip": "06103", "location_id": 2, "notes": "old"})
+    rows = incoming(
+        columns,
+        {"zip": "02134", "location_id": 1, "notes": 'say "hi"'},
+        {"zip": "06103", "location_id": 2, "notes": None},
+        {"zip": "01608", "location_id": 3, "notes": None},
+    )
+
+    diff = diff_mapping(rows, columns, existing, CODES)
+
+    assert json.loads(diff.added_json or "null") == {
+        "columns": list(ADDED_COLUMNS),
+        "rows": [
+            ["02134", "BOS", None, None, None, 'say "hi"'],
+            ["01608", "3", None, None, None, None],  # a location without a code: its id
+        ],
+    }
+    assert json.loads(diff.changes_json) == [
+        {"zip": "06103", "action": "updated", "fields": {"notes": {"old": "old", "new": None}}}
+    ]
+
+
+def test_a_diff_that_adds_nothing_stores_no_added_table() -> None:
+    existing = stored({"zip": "06103", "location_id": 2})
+    rows = incoming(("zip", "location"), {"zip": "06103", "location_id": 1})
+
+    diff = diff_mapping(rows, ("zip", "location"), existing, CODES)
+
+    assert diff.added_json is None
+    assert expand_changes(None, json.loads(diff.changes_json)) == list(diff.changes)
 
 
 def expected_changes(
     rows: pl.DataFrame, columns: tuple[str, ...], existing: pl.DataFrame
 ) -> tuple[dict[str, object], ...]:
-    """The oracle: row by row in Python, as the change record is documented in docs/zips.md."""
+    """The oracle: row by row in Python, as the change record is documented in docs/zips.md (new
+    zips first, then updated ones, each in import order)."""
     fields = ("location_id", *(c for c in OPTIONAL if c in columns))
     stored_rows = {row["zip"]: row for row in existing.to_dicts()}
-    changes = []
+    added, changes = [], []
     for row in rows.to_dicts():
         old = stored_rows.get(row["zip"])
         values = {}
@@ -140,7 +187,7 @@ def expected_changes(
                 )
             values["location" if field == "location_id" else field] = {"old": before, "new": after}
         if old is None:
-            changes.append({"zip": row["zip"], "action": "new", "fields": values})
+            added.append({"zip": row["zip"], "action": "new", "fields": values})
         elif values:
             changes.append({"zip": row["zip"], "action": "updated", "fields": values})
-    return tuple(changes)
+    return (*added, *changes)
