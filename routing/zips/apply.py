@@ -6,6 +6,7 @@ Every function takes an open ``Connection`` so the caller decides the transactio
 from __future__ import annotations
 
 import datetime as dt
+from itertools import chain
 from typing import Any, cast
 
 import polars as pl
@@ -179,14 +180,14 @@ def _bulk_insert(
     width = len(columns)
     per_statement = max(1, min(4000, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
     row_values = "(" + ", ".join("?" * width) + ")"
+    if constants:
+        rows = rows.with_columns(pl.lit(value).alias(f"_constant_{i}") for i, value in enumerate(constants))
     cursor = driver.cursor()
     try:
         for chunk in rows.iter_slices(per_statement):
             values = ", ".join([row_values] * chunk.height)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {values}",
-                [value for row in chunk.iter_rows() for value in (*row, *constants)],
-            )
+            parameters = list(chain.from_iterable(chunk.rows()))
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}", parameters)
     finally:
         cursor.close()
 
