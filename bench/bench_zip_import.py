@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -255,6 +256,7 @@ def main() -> None:
         interactive = pipeline_runs(template, folder, csv_path, args.runs, record_preview=True)
         sqlite3 = pipeline["sqlite3"]
         command = command_runs(template, folder, csv_path, args.runs)
+        sizes = record_sizes(template, csv_path)
 
     med = statistics.median
     figures: list[tuple[str, float, str]] = [
@@ -287,7 +289,16 @@ def main() -> None:
         f"whole command <= 6 s: {'met' if command_first <= 6 else 'MISSED'} ({command_first:.2f} s)"
     )
     if args.readme:
-        write_readme(rows, args.runs, figures, ratio, reratio, command_first)
+        write_readme(rows, args.runs, figures, ratio, reratio, command_first, sizes)
+
+
+def record_sizes(template: Path, csv_path: Path) -> tuple[int, int]:
+    """Bytes of the first import's change record: as stored (compact ``added``), and as one
+    ``{zip, action, fields: {field: {old, new}}}`` record per zip (the expanded form)."""
+    engine = engine_for(f"sqlite:///{template}")
+    preview = service.preview_import(engine, service.source_from_path(csv_path), record=False)
+    engine.dispose()
+    return len(preview.diff.added_json or ""), len(json.dumps(list(preview.changes), separators=(",", ":")))
 
 
 def write_readme(
@@ -297,6 +308,7 @@ def write_readme(
     ratio: float,
     reratio: float,
     command_first: float,
+    sizes: tuple[int, int],
 ) -> None:
     """Replace (or add) the "## Zip import" section of bench/README.md; other sections are kept."""
     machine = (
@@ -325,8 +337,8 @@ def write_readme(
         "pairs, so both sides of a ratio see the machine in the same state. "
         "The pipeline is what `routing zips import FILE --yes` runs, timed in-process after imports "
         "with the Great Expectations context warm. The command's wall time adds Python start-up and "
-        "importing Great Expectations, which alone takes 3.1-3.3 s (measured 2026-12-04; 3.5-5 s "
-        "on busier days). The "
+        "importing Great Expectations, which is most of it (`python -c 'import great_expectations'` "
+        "alone: 3.0-3.3 s on 2026-12-04, 3.5-5 s on busier days). The "
         "`sqlite3` shell is Debian's (`apt-get install -y sqlite3`); `.import` validates, diffs and "
         "records nothing, and its own time moves between 0.05 and 0.1 s from run to run, so the "
         "ratio moves with it. Separate invocations on this shared 2-core VM differ by up to a "
@@ -337,9 +349,9 @@ def write_readme(
         f"whatever the row count), the insert of the new zips with the import record "
         f"({share('apply_import', figures):.0%}), and parsing, cleaning and diffing in polars (the "
         f"rest). The import record stores the new zips as one compact table (`zip_imports.added`, "
-        f"2.5 MB here) rather than an old -> new record per zip (9.5 MB before), which took the apply from "
-        f"0.24 s to 0.17 s; inserting new zips straight into the mapping instead of staging them for "
-        f"the upsert, with the driver's parameters flattened in bulk, took it to 0.12 s.",
+        f"{sizes[0] / 1e6:.1f} MB here) rather than an old -> new record per zip ({sizes[1] / 1e6:.1f} "
+        f"MB); on 2026-12-04 that took the apply from 0.24 s to 0.17 s, and inserting new zips "
+        f"straight into the mapping instead of staging them for the upsert to 0.12-0.14 s.",
         "",
     ]
     section = "\n".join(lines)

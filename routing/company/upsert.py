@@ -287,8 +287,8 @@ def _record_zip_load(conn: Connection, plan: LoadPlan, now: dt.datetime, file_na
         updated=zips.updated,
         unchanged=zips.unchanged,
         changes=changes,
-        added=added,
         applied_at=now,
+        **({"added": added} if added else {}),  # none: SQL NULL, as an import records it
     )
 
 

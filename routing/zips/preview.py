@@ -74,7 +74,7 @@ class MappingDiff:
 
     @cached_property
     def changes(self) -> tuple[dict[str, Any], ...]:
-        """``{zip, action, fields: {field: {old, new}}}`` per new zip, then per updated zip (import order)."""
+        """``{zip, action, fields: {field: {old, new}}}`` per updated zip, then per new zip (import order)."""
         added = json.loads(self.added_json) if self.added_json else None
         return tuple(expand_changes(added, json.loads(self.changes_json)))
 
@@ -88,9 +88,13 @@ ADDED_COLUMNS = ("zip", "location", *OPTIONAL_FIELDS)
 
 
 def expand_changes(added: dict[str, Any] | None, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The change records of a stored import: each added zip as ``{zip, action: new, fields: {field:
-    {old: None, new}}}`` (its non-empty values), then the stored update and delete records."""
-    expanded: list[dict[str, Any]] = []
+    """The change records of a stored import: the stored update and delete records, then each added
+    zip as ``{zip, action: new, fields: {field: {old: None, new}}}`` (its non-empty values).
+
+    Updates come first: they overwrite values someone relies on, and views that cut a long list
+    (the Prefect artifact, the report) must not hide them behind thousands of new zips.
+    """
+    expanded: list[dict[str, Any]] = list(changes)
     if added:
         columns = added["columns"]
         for values in added["rows"]:
@@ -100,7 +104,7 @@ def expand_changes(added: dict[str, Any] | None, changes: list[dict[str, Any]]) 
                 if value is not None
             }
             expanded.append({"zip": values[0], "action": "new", "fields": fields})
-    return expanded + list(changes)
+    return expanded
 
 
 def compact_changes(changes: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

@@ -87,7 +87,7 @@ def list_imports(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def get_import(conn: Connection, import_id: int) -> dict[str, Any]:
-    """One import with its errors, warnings and changes (new zips first, expanded from ``added``);
+    """One import with its errors, warnings and changes (updates first, new zips expanded from ``added``);
     NotFound when there is none."""
     row = conn.execute(select(imports).where(imports.c.id == import_id)).first()
     if row is None:

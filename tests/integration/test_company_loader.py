@@ -460,6 +460,7 @@ def test_zip_relations_a_load_writes_are_recorded_as_a_zip_import_and_a_repeat_r
             "fields": {"territory": {"old": "Back Bay", "new": "Back Bay East"}},
         }
     ]
+    assert rows(engine, "SELECT added IS NULL FROM zip_imports ORDER BY id") == [(False,), (True,)]
     first = manager.get_import(engine, imports[1]["import_id"])["changes"][0]
     assert first == {
         "zip": "02116",

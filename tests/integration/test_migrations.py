@@ -45,7 +45,8 @@ LEGACY_CHANGES = [
 def test_0002_moves_new_zips_of_earlier_records_into_added_and_its_downgrade_restores_them(
     engine: Engine,
 ) -> None:
-    """Records written under 0001 kept every zip in ``changes``; 0002 moves the new ones to ``added``."""
+    """Records written under 0001 kept every zip in ``changes``; 0002 moves the new ones to ``added``
+    and back, without touching the zips that point at the record."""
     config = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
 
     def alembic(step: str, revision: str) -> None:
@@ -71,6 +72,13 @@ def test_0002_moves_new_zips_of_earlier_records_into_added_and_its_downgrade_res
             ),
             {"changes": json.dumps(LEGACY_CHANGES)},
         )
+        conn.execute(text("INSERT INTO locations (code, name, timezone) VALUES ('BOS', 'Boston', 'UTC')"))
+        conn.execute(
+            text(
+                "INSERT INTO zip_relations (zip, location_id, updated_by_import_id) SELECT '02134',"
+                " (SELECT id FROM locations), (SELECT id FROM zip_imports)"
+            )
+        )
 
     alembic("upgrade", "head")
     changes, added = stored()
@@ -82,11 +90,14 @@ def test_0002_moves_new_zips_of_earlier_records_into_added_and_its_downgrade_res
     with engine.connect() as conn:
         import_id = conn.execute(text("SELECT id FROM zip_imports")).scalar_one()
         assert records.get_import(conn, import_id)["changes"] == [
+            LEGACY_CHANGES[1],
             LEGACY_CHANGES[0],
             LEGACY_CHANGES[2],
-            LEGACY_CHANGES[1],
         ]
 
     alembic("downgrade", "0001")
-    assert stored() == ([LEGACY_CHANGES[0], LEGACY_CHANGES[2], LEGACY_CHANGES[1]], "no column")
+    assert stored() == ([LEGACY_CHANGES[1], LEGACY_CHANGES[0], LEGACY_CHANGES[2]], "no column")
     alembic("upgrade", "head")
+    with engine.connect() as conn:  # neither step rebuilt zip_imports (which would unlink the zip)
+        links = conn.execute(text("SELECT zip, updated_by_import_id FROM zip_relations")).all()
+    assert [tuple(link) for link in links] == [("02134", import_id)]

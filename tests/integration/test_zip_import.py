@@ -125,8 +125,8 @@ def test_the_record_keeps_new_zips_compact_and_updated_ones_as_old_and_new(engin
         {"zip": "02134", "action": "updated", "fields": {"territory": {"old": "North", "new": "South"}}}
     ]
     assert manager.get_import(engine, result.import_id)["changes"] == [
-        {"zip": "06103", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
         *changes,
+        {"zip": "06103", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
     ]
 
 

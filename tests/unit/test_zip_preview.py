@@ -48,9 +48,9 @@ def test_new_updated_and_unchanged_zips_are_counted_and_changes_name_old_and_new
     diff = diff_mapping(rows, columns, existing, CODES)
 
     assert (diff.new, diff.updated, diff.unchanged) == (1, 1, 1)
-    assert diff.changes == (  # new zips first
-        {"zip": "01608", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
+    assert diff.changes == (  # updates first
         {"zip": "06103", "action": "updated", "fields": {"location": {"old": "HFD", "new": "BOS"}}},
+        {"zip": "01608", "action": "new", "fields": {"location": {"old": None, "new": "HFD"}}},
     )
     assert sorted(diff.writes["zip"].to_list()) == ["01608", "06103"]
 
@@ -167,8 +167,8 @@ def test_a_diff_that_adds_nothing_stores_no_added_table() -> None:
 def expected_changes(
     rows: pl.DataFrame, columns: tuple[str, ...], existing: pl.DataFrame
 ) -> tuple[dict[str, object], ...]:
-    """The oracle: row by row in Python, as the change record is documented in docs/zips.md (new
-    zips first, then updated ones, each in import order)."""
+    """The oracle: row by row in Python, as the change record is documented in docs/zips.md
+    (updated zips first, then new ones, each in import order)."""
     fields = ("location_id", *(c for c in OPTIONAL if c in columns))
     stored_rows = {row["zip"]: row for row in existing.to_dicts()}
     added, changes = [], []
@@ -190,4 +190,4 @@ def expected_changes(
             added.append({"zip": row["zip"], "action": "new", "fields": values})
         elif values:
             changes.append({"zip": row["zip"], "action": "updated", "fields": values})
-    return (*added, *changes)
+    return (*changes, *added)
