@@ -378,7 +378,12 @@ def _print_appointment(d: dict[str, Any]) -> None:
     if elsewhere:
         out.print(Text(f"  {len(elsewhere)} other techs in scope do not work {d['location']}."))
     if d["blocking"]:
-        out.print(Text("  Blocking: " + ", ".join(f"{k} ({v} techs)" for k, v in d["blocking"].items())))
+        out.print(
+            Text(
+                "  Blocking: "
+                + ", ".join(f"{k} ({v} tech{'' if v == 1 else 's'})" for k, v in d["blocking"].items())
+            )
+        )
     if d["suggestion"]:
         out.print(Text(f"  Suggestion: {d['suggestion']['message']}"))
 

@@ -101,6 +101,18 @@ def test_an_unassigned_appointment_names_its_blocking_rules_and_the_setting_that
     messages = [f["message"] for c in doc["candidates"] for f in c["failed_rules"]]
     assert any("already has 2 jobs on Mon 7 Jan" in m and "cap 2 in profile North" in m for m in messages)
     assert {"appointment_id", "outcome", "tech_id"} <= set(shown["appointments"][0])
+    _code, text, _ = cli(["explain", "appointment", str(late[0]["appointment_id"])], monkeypatch, capsys)
+    assert "Blocking: daily_cap (3 techs)" in " ".join(text.split())
+
+
+def test_the_blocking_line_counts_one_tech_in_the_singular(company: Engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    only_tech0 = ["--tech", str(tech_id(company, "Tech0"))]
+    _, run, _ = cli(["schedule", "run", *DAY, *only_tech0, "--json"], monkeypatch, capsys)
+    _, shown, _ = cli(["runs", "show", str(run["run_id"]), "--json"], monkeypatch, capsys)
+    late = shown["unassigned_appointments"][0]
+    assert late["blocking"] == {"daily_cap": 1}
+    _code, text, _ = cli(["explain", "appointment", str(late["appointment_id"])], monkeypatch, capsys)
+    assert "Blocking: daily_cap (1 tech)" in " ".join(text.split())
 
 
 def test_explain_tech_says_for_each_appointment_why_she_did_not_get_it(
