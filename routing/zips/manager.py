@@ -61,9 +61,8 @@ def set_zip(
     if not preview.ok:
         with engine.begin() as conn:
             import_id = records.record_import(conn, **record_values(preview))
-        first = preview.errors[0]
         raise ValidationFailed(
-            f"Zip {zip_code} was not set (recorded as import {import_id}): {first.message}",
+            f"Zip {zip_code} was not set (recorded as import {import_id}):",
             details=[issue.as_dict() for issue in preview.errors],
         )
     result = apply_import(engine, preview)
