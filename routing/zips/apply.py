@@ -6,6 +6,8 @@ Every function takes an open ``Connection`` so the caller decides the transactio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any, cast
 
@@ -25,6 +27,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.exc import DBAPIError
 
 from routing.db.company import Location
 from routing.db.zips import ZipRelation
@@ -44,13 +47,26 @@ def read_mapping(conn: Connection) -> pl.DataFrame:
     """
     driver = conn.connection.driver_connection
     assert driver is not None
-    cursor = driver.cursor()
-    try:
-        cursor.execute(_READ_MAPPING)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    with _driver_errors(conn, _READ_MAPPING):
+        cursor = driver.cursor()
+        try:
+            cursor.execute(_READ_MAPPING)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
     return pl.DataFrame(rows, schema=MAPPING_SCHEMA, orient="row")
+
+
+@contextmanager
+def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """Raise the driver's own errors (these paths use its cursor directly) as SQLAlchemy's, as
+    every other statement does, so callers handle one family. Parameters are left out: on a
+    national mapping they would be megabytes in every log line."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
 
 
 _READ_MAPPING = f"SELECT {', '.join(MAPPING_SCHEMA)} FROM zip_relations ORDER BY zip"
@@ -169,6 +185,18 @@ def _bulk_insert(
         return
     driver = conn.connection.driver_connection
     assert driver is not None
+    with _driver_errors(conn, f"INSERT INTO {table} ({', '.join(columns)}) ..."):
+        _driver_insert(conn, driver, table, columns, rows, constants)
+
+
+def _driver_insert(
+    conn: Connection,
+    driver: Any,
+    table: str,
+    columns: tuple[str, ...],
+    rows: pl.DataFrame,
+    constants: tuple[Any, ...],
+) -> None:
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
