@@ -54,7 +54,7 @@ def _existing_company() -> dict[str, Any] | None:
     engine = get_engine()
     if not migrate.is_initialised(engine):
         return None
-    migrate.upgrade(engine)
+    migrate.upgrade(engine)  # a database an older version migrated is brought to the newest revision
     with engine.connect() as conn:
         locations = conn.execute(select(func.count()).select_from(Location)).scalar_one()
         techs = conn.execute(select(func.count()).select_from(Technician)).scalar_one()
@@ -111,8 +111,13 @@ def main() -> int:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     from flows.local_server import DEFAULT_HOST, DEFAULT_PORT
+    from routing.errors import RoutingError
 
-    outcome = run_loop()
+    try:
+        outcome = run_loop()
+    except RoutingError as exc:  # e.g. a database a newer version migrated: one sentence, its exit code
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
     _print(outcome, f"http://{DEFAULT_HOST}:{DEFAULT_PORT}")
     return 0 if outcome["zip_import"]["ok"] and outcome["scheduler"]["ok"] else 1
 

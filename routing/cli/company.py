@@ -140,12 +140,8 @@ def settings_set(
 
 def _require_initialised(session: Any) -> None:
     from routing.db import migrate
-    from routing.errors import BadInput
 
-    if not migrate.is_initialised(session.get_bind()):
-        raise BadInput(
-            f"The database {migrate.describe(session.get_bind())} is not initialised: run `routing init`."
-        )
+    migrate.require_current(session.get_bind())
 
 
 def _print_settings(document: dict[str, Any]) -> None:

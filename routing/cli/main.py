@@ -61,15 +61,49 @@ def main() -> None:
     except KeyboardInterrupt:
         _fail("Interrupted.", 130, as_json, [])
     except Exception as exc:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
-        if isinstance(exc, OperationalError):
-            from routing.config import get_settings, mask_url
-
-            url = mask_url(get_settings().resolved_database_url)
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            _fail(f"Cannot use the database {url}: {reason}", 2, as_json, [])
+        if isinstance(exc, DBAPIError):
+            _fail(_database_failure(exc), 2, as_json, [])
         raise
+
+
+def _database_failure(exc: Any) -> str:
+    """One sentence for an error the database driver raised, with the password masked.
+
+    A missing table or column usually means the schema is older than this version: then the
+    sentence is the revision check's ("... run `routing init`."), when it finds a problem.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    from routing.config import get_settings, mask_url
+
+    raw_url = get_settings().resolved_database_url
+    reason = str(exc.orig).strip() if exc.orig is not None else ""
+    reason = reason.splitlines()[0] if reason else type(exc).__name__
+    try:
+        password = make_url(raw_url).password
+    except Exception:
+        password = None
+    if password:
+        reason = reason.replace(str(password), "***")
+    if isinstance(exc, ProgrammingError) or reason.startswith(("no such table", "no such column")):
+        problem = _schema_problem()
+        if problem:
+            return f"{problem} Database error: {reason}"
+    return f"Cannot use the database {mask_url(raw_url)}: {reason}"
+
+
+def _schema_problem() -> str | None:
+    """The revision check's sentence for the settings' database; None when current or unreadable."""
+    try:
+        from routing.db import migrate
+        from routing.db.session import get_engine
+
+        return migrate.schema_problem(get_engine())
+    except Exception:
+        return None
 
 
 def _fail(message: str, code: int, as_json: bool, details: list[Any]) -> None:

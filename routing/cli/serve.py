@@ -73,11 +73,8 @@ def _company_schedule_facts() -> tuple[str, str | None]:
     from routing.company.settings import get_company_settings, scheduler_availability
     from routing.db import migrate
     from routing.db.session import get_engine, session_factory
-    from routing.errors import BadInput
 
-    engine = get_engine()
-    if not migrate.is_initialised(engine):
-        raise BadInput(f"The database {migrate.describe(engine)} is not initialised: run `routing init`.")
+    engine = migrate.require_current(get_engine())
     with session_factory(engine).begin() as session:
         settings = get_company_settings(session)
     return settings.timezone, scheduler_availability(settings).reason

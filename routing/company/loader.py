@@ -80,15 +80,28 @@ def load_company(
 
 
 def _load(engine: Engine, parsed: LenientParse, *, dry_run: bool, name: str) -> LoadSummary:
-    """Check everything (raising with every problem), migrate if needed, write, run the hook."""
+    """Check everything (raising with every problem), migrate if needed, write, run the hook.
+
+    A database never initialised, or at an older revision, is migrated to the newest one first
+    (as ``routing init`` would); a dry run migrates nothing.
+    """
     from routing.db import migrate
 
-    if not migrate.is_initialised(engine):
+    revision = migrate.current_revision(engine)
+    if revision is None:
         plan = check_and_plan(parsed, Snapshot(), name=name)
         if dry_run:
             return _summary(plan, dry_run=True)
         log.info("Database %s is not initialised; migrating it first", migrate.describe(engine))
         migrate.upgrade(engine)
+    elif revision != migrate.HEAD_REVISION and not dry_run:
+        log.info(
+            "Database %s is at revision %s; migrating it to %s first",
+            migrate.describe(engine),
+            revision,
+            migrate.HEAD_REVISION,
+        )
+        migrate.upgrade(engine)  # BadInput for a revision newer than this version knows
     with engine.begin() as conn:
         if not dry_run:
             # The zip mapping's write lock first: the snapshot (and the old values the zip import
