@@ -16,6 +16,7 @@ ERROR_CODES = (
     "unknown_location",  # no location has this code or name
     "duplicate_conflict",  # the same zip on several rows with different values
     "too_long",  # longer than the column holds
+    "apply_failed",  # the apply raised and was rolled back (recorded on a failed import; nothing written)
 )
 WARNING_CODES = (
     "zip_repaired",  # Excel damage repaired: lost leading zero, 2134.0, ZIP+4, spaces

@@ -77,6 +77,17 @@ def finish_import(conn: Connection, import_id: int, status: str, **values: Any) 
         raise BadInput(f"Zip import {import_id} is already {current}; it cannot become {status}.")
 
 
+def fail_import(conn: Connection, import_id: int, **values: Any) -> bool:
+    """Mark a previewed import ``failed`` with ``values``; False (nothing changed) when it is no
+    longer previewed or does not exist."""
+    result = conn.execute(
+        update(imports)
+        .where(imports.c.id == import_id, imports.c.status == "previewed")
+        .values(**values | {"status": "failed"})
+    )
+    return result.rowcount == 1
+
+
 def list_imports(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """The most recent imports and edits first, without their issue and change lists."""
     query = select(

@@ -2,13 +2,15 @@
 
 Each function gathers from the database, calls the pure core (parse -> repair -> validate ->
 preview) and writes the outcome. Every import and edit is recorded in ``zip_imports``: imports as
-``previewed`` or ``invalid`` when previewed, then ``applied`` or ``rejected``.
+``previewed`` or ``invalid`` when previewed, then ``applied``, ``rejected`` or ``failed`` (the apply
+raised; nothing was written, so the record counts nothing as new, updated or unchanged).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
+from routing.config import mask_url
 from routing.db.base import utcnow
 from routing.errors import BadInput, ValidationFailed
 from routing.geo import zip_table
@@ -171,9 +174,8 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
         )
     try:
         import_id, diff, unchanged = _apply(engine, preview, actor)
-    except Exception as exc:
-        if preview.import_id is None:  # nothing else records it: say it failed, then re-raise
-            _record_failed(engine, preview, exc)
+    except Exception as exc:  # rolled back: record why in a transaction of its own, then re-raise
+        _record_failed(engine, preview, exc)
         raise
     return ImportResult(
         import_id=import_id,
@@ -227,14 +229,46 @@ def _apply(engine: Engine, preview: ImportPreview, actor: str | None) -> tuple[i
 
 
 def _record_failed(engine: Engine, preview: ImportPreview, exc: Exception) -> None:
-    """Record an import whose apply failed (status ``failed``, nothing written); never raises."""
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    values = record_values(preview, preview.diff) | {"status": "failed", "note": _clip(reason, 500)}
+    """Record that an import's apply failed and wrote nothing; never raises.
+
+    The record's status becomes ``failed`` with new, updated and unchanged 0 and no changes (that
+    is what was written); the reason (passwords masked) is its ``note`` and its one error
+    (``apply_failed``), whose message also says what the apply attempted. A previewed record is
+    updated; without one (``--yes``) the failure is recorded as a new row. A record that is no
+    longer previewed (applied or rejected meanwhile, which is why this apply failed) keeps its status.
+    """
     try:
+        reason = _clip(safe_reason(exc, engine), 500) or type(exc).__name__
+        attempted = f"the preview had {preview.diff.new} new and {preview.diff.updated} updated zips"
+        message = f"The apply failed and was rolled back, nothing written ({attempted}): {reason}"
+        failed = {"status": "failed", "new": 0, "updated": 0, "unchanged": 0, "note": reason}
+        failed |= {
+            "error_count": 1,
+            "errors": [RowIssue(None, None, None, "apply_failed", message).as_dict()],
+        }
         with engine.begin() as conn:
-            records.record_import(conn, **values)
+            if preview.import_id is None:
+                records.record_import(conn, **record_values(preview, no_changes()) | failed)
+            else:
+                values = failed | records.change_values(no_changes(), conn)
+                if not records.fail_import(conn, preview.import_id, **values):
+                    log.info("Zip import %s is no longer previewed; its status stands", preview.import_id)
     except Exception:  # the database itself is failing: the original error is what matters
         log.warning("Could not record the failed zip import", exc_info=True)
+
+
+_URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+@[^\s'"<>,;()\[\]]+""")
+_PASSWORD_SETTING = re.compile(r"""(password\s*=\s*)('[^']*'|"[^"]*"|\S+)""", re.IGNORECASE)
+
+
+def safe_reason(exc: BaseException, engine: Engine | None = None) -> str:
+    """The first line of ``exc``'s message, fit to store: URLs with credentials masked (``mask_url``),
+    ``password=...`` settings and ``engine``'s password replaced by ``***``."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
+    reason = _URL.sub(lambda match: mask_url(match.group(0)), reason)
+    reason = _PASSWORD_SETTING.sub(lambda match: match.group(1) + "***", reason)
+    password = engine.url.password if engine is not None else None
+    return reason.replace(str(password), "***") if password else reason
 
 
 def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = None) -> ImportResult:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from routing.db.tables import Location, ZipImport, ZipRelation
 from routing.errors import BadInput, NotFound, ValidationFailed
-from routing.zips import manager, service
+from routing.zips import apply, manager, service
 from routing.zips.apply import lock_mapping, read_mapping
 from routing.zips.preview import ADDED_COLUMNS
 from tests.integration.zip_builders import (
@@ -228,7 +228,10 @@ def test_an_upsert_that_writes_other_than_the_diff_rolls_everything_back(
             service.apply_import(engine, preview)
 
     assert list(mapping(engine)) == []
-    assert manager.get_import(engine, preview.import_id or 0)["status"] == "previewed"
+    record = manager.get_import(engine, preview.import_id or 0)
+    assert (record["status"], record["new"], record["note"]) == (
+        "failed", 0, "The mapping upsert wrote 2 rows where 1 differed; rolled back."
+    )  # fmt: skip
 
 
 def _write_from_another_connection(engine: Engine, zip_code: str) -> None:
@@ -301,8 +304,18 @@ def test_an_import_confirmed_up_front_is_recorded_once_as_applied_or_as_failed(
         with pytest.raises(RuntimeError, match="crash in the upsert"):
             service.apply_import(engine, preview)
     failed = manager.list_imports(engine)
-    assert [(i["status"], i["new"]) for i in failed] == [("failed", 2)]
-    assert manager.get_import(engine, failed[0]["import_id"])["note"] == "crash in the upsert"
+    assert [(i["status"], i["rows"], i["new"], i["updated"], i["unchanged"]) for i in failed] == [
+        ("failed", 2, 0, 0, 0)
+    ]
+    shown = manager.get_import(engine, failed[0]["import_id"])
+    assert (shown["note"], shown["changes"], shown["applied_at"]) == ("crash in the upsert", [], None)
+    assert [(e["code"], e["message"]) for e in shown["errors"]] == [
+        (
+            "apply_failed",
+            "The apply failed and was rolled back, nothing written (the preview had 2 new and 0 "
+            "updated zips): crash in the upsert",
+        )
+    ]
     assert list(mapping(engine)) == []
 
     result = service.apply_import(engine, preview)
@@ -319,6 +332,68 @@ def test_an_import_confirmed_up_front_is_recorded_once_as_applied_or_as_failed(
         ]
     )
     assert list(mapping(engine)) == ["02134", "06103"]
+
+
+def test_a_previewed_import_whose_apply_fails_is_recorded_as_failed_with_nothing_counted(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prompt and the Prefect flow record the preview first: a failed apply rolls back, then
+    marks that record failed, with zero counts, no changes and the reason (no password in it)."""
+    add_locations(engine)
+    import_and_apply(engine, "Zip,Location,Territory\n02134,BOS,North\n")
+    before = data_checksum(engine)
+    preview = service.preview_import(
+        engine, csv_source("Zip,Location,Territory\n02134,BOS,South\n06103,HFD,\n")
+    )
+    assert (preview.new, preview.updated) == (1, 1)
+    url = "postgresql+psycopg://routing:s3cret-pw@db.example:5432/routing"
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"bulk insert refused by {url}, password=s3cret-pw\nsecond line")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(apply, "_bulk_insert", refuse)
+        with pytest.raises(RuntimeError, match="bulk insert refused"):
+            service.apply_import(engine, preview)
+
+    assert data_checksum(engine) == before
+    assert mapping(engine)["02134"]["territory"] == "North"
+    listed = manager.list_imports(engine)[0]
+    assert (listed["import_id"], listed["status"], listed["new"], listed["updated"], listed["unchanged"]) == (
+        preview.import_id, "failed", 0, 0, 0
+    )  # fmt: skip
+    shown = manager.get_import(engine, preview.import_id or 0)
+    reason = "bulk insert refused by postgresql+psycopg://routing:***@db.example:5432/routing, password=***"
+    assert (shown["note"], shown["error_count"], shown["changes"], shown["applied_at"]) == (
+        reason,
+        1,
+        [],
+        None,
+    )
+    assert [(e["code"], e["message"]) for e in shown["errors"]] == [
+        (
+            "apply_failed",
+            "The apply failed and was rolled back, nothing written (the preview had 1 new and 1 "
+            f"updated zips): {reason}",
+        )
+    ]
+    assert "s3cret" not in repr(shown)
+    with pytest.raises(BadInput, match="already failed"):  # a failed import is not applied later
+        service.apply_import(engine, preview)
+    assert manager.get_import(engine, preview.import_id or 0) == shown
+
+
+def test_an_apply_refused_because_the_import_was_rejected_leaves_the_record_rejected(engine: Engine) -> None:
+    add_locations(engine)
+    preview = service.preview_import(engine, csv_source("Zip,Location\n02134,BOS\n"))
+    service.reject_import(engine, preview, note="wrong file")
+    rejected = manager.get_import(engine, preview.import_id or 0)
+
+    with pytest.raises(BadInput, match="already rejected"):
+        service.apply_import(engine, preview)
+
+    assert manager.get_import(engine, preview.import_id or 0) == rejected
+    assert list(mapping(engine)) == []
 
 
 @pytest.mark.parametrize(
@@ -354,7 +429,9 @@ def test_set_validates_like_an_import_row_and_changes_only_the_fields_given(engi
         None,
     )
     before = data_checksum(engine)
-    with pytest.raises(ValidationFailed, match=r"^Zip 06103 was not set \(recorded as import \d+\):$") as caught:
+    with pytest.raises(
+        ValidationFailed, match=r"^Zip 06103 was not set \(recorded as import \d+\):$"
+    ) as caught:
         manager.set_zip(engine, "06103", "Bostn")
     (detail,) = caught.value.details  # the reason is said once, in the details
     assert detail["code"] == "unknown_location" and detail["row"] is None
