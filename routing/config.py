@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,3 +61,15 @@ def mask_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
+
+
+_URL_WITH_CREDENTIALS = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+@[^\s'"<>,;()\[\]]+""")
+_PASSWORD_SETTING = re.compile(r"""(password\s*=\s*)('[^']*'|"[^"]*"|\S+)""", re.IGNORECASE)
+
+
+def mask_secrets(text: str, password: str | None = None) -> str:
+    """``text`` (an error message, say) fit to print or store: URLs with credentials masked as
+    ``mask_url`` does, ``password=...`` settings and ``password`` itself replaced by ``***``."""
+    text = _URL_WITH_CREDENTIALS.sub(lambda match: mask_url(match.group(0)), text)
+    text = _PASSWORD_SETTING.sub(lambda match: match.group(1) + "***", text)
+    return text.replace(password, "***") if password else text

@@ -77,7 +77,7 @@ def _database_failure(exc: Any) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ProgrammingError
 
-    from routing.config import get_settings, mask_url
+    from routing.config import get_settings, mask_secrets, mask_url
 
     raw_url = get_settings().resolved_database_url
     reason = str(exc.orig).strip() if exc.orig is not None else ""
@@ -86,8 +86,7 @@ def _database_failure(exc: Any) -> str:
         password = make_url(raw_url).password
     except Exception:
         password = None
-    if password:
-        reason = reason.replace(str(password), "***")
+    reason = mask_secrets(reason, str(password) if password else None)
     if isinstance(exc, ProgrammingError) or reason.startswith(("no such table", "no such column")):
         problem = _schema_problem()
         if problem:

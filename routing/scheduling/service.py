@@ -266,10 +266,13 @@ def persist_run(
 
 def fail_run(engine: Engine, run_id: int, exc: BaseException) -> None:
     """Mark the run failed with its error, in its own transaction (no assignment was committed)."""
+    from routing.config import mask_secrets
     from routing.scheduling.runlog import mark_failed
 
-    log.error("scheduler run %s failed: %s", run_id, exc)
+    password = engine.url.password
     error = f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=5))}"
+    error = mask_secrets(error, str(password) if password else None)
+    log.error("scheduler run %s failed: %s", run_id, error.splitlines()[0])
     mark_failed(engine, run_id, error, utcnow())
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
-from routing.config import mask_url
+from routing.config import mask_secrets
 from routing.db.base import utcnow
 from routing.errors import BadInput, ValidationFailed
 from routing.geo import zip_table
@@ -257,18 +256,11 @@ def _record_failed(engine: Engine, preview: ImportPreview, exc: Exception) -> No
         log.warning("Could not record the failed zip import", exc_info=True)
 
 
-_URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+@[^\s'"<>,;()\[\]]+""")
-_PASSWORD_SETTING = re.compile(r"""(password\s*=\s*)('[^']*'|"[^"]*"|\S+)""", re.IGNORECASE)
-
-
 def safe_reason(exc: BaseException, engine: Engine | None = None) -> str:
     """The first line of ``exc``'s message, fit to store: URLs with credentials masked (``mask_url``),
     ``password=...`` settings and ``engine``'s password replaced by ``***``."""
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
-    reason = _URL.sub(lambda match: mask_url(match.group(0)), reason)
-    reason = _PASSWORD_SETTING.sub(lambda match: match.group(1) + "***", reason)
-    password = engine.url.password if engine is not None else None
-    return reason.replace(str(password), "***") if password else reason
+    return mask_secrets(reason, engine.url.password if engine is not None else None)
 
 
 def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = None) -> ImportResult:

@@ -227,6 +227,23 @@ def test_a_run_that_raises_is_marked_failed_and_assigns_nothing(
     assert count(engine, RunAppointment) == 0
 
 
+def test_a_failed_runs_stored_error_never_holds_a_database_password(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(engine, busy_company())
+
+    def crash(conn, table, frame, progress=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("cannot reach postgresql://routing:s3cret@db.internal/prod (password=s3cret)")
+
+    monkeypatch.setattr(runlog, "bulk_insert", crash)
+    with pytest.raises(RuntimeError):
+        run(engine)
+    with engine.connect() as conn:
+        error = conn.execute(select(ScheduleRun.error)).scalar_one()
+    assert "s3cret" not in error
+    assert "postgresql://routing:***@db.internal/prod" in error
+
+
 def test_replay_reproduces_a_stored_run_and_detects_a_tampered_row(engine: Engine) -> None:
     load(engine, busy_company(n_techs=3, n_appointments=12))
     result = run(engine, strategy="optimal")

@@ -39,3 +39,13 @@ def test_environment_variables_are_read_with_the_routing_prefix(monkeypatch, tmp
     settings = Settings()
     assert settings.data_dir == tmp_path
     assert settings.resolved_database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_mask_secrets_masks_urls_password_settings_and_the_given_password() -> None:
+    from routing.config import mask_secrets
+
+    text = "postgresql://u:pw1@h/db failed; dsn password='pw2' host=h; login as u/pw3"
+    assert (
+        mask_secrets(text, "pw3") == "postgresql://u:***@h/db failed; dsn password=*** host=h; login as u/***"
+    )
+    assert mask_secrets("nothing secret here") == "nothing secret here"
