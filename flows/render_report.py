@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact
 
+from flows.database import require_current_database
 from flows.parameters import ReportRequest
 
 
@@ -32,6 +33,7 @@ def publish_report_link(run_id: int, report_path: str) -> None:
 @flow(name="render-report", description="Render (again) the HTML audit report of one scheduler run.")
 def render_report(request: ReportRequest) -> str:
     """Render run ``request.run_id``'s audit report and publish a link to it; returns its path."""
+    require_current_database()
     report_path = render_run_report(request.run_id, request.out)
     publish_report_link(request.run_id, report_path)
     return report_path

@@ -16,6 +16,7 @@ from prefect.context import FlowRunContext
 from prefect.states import Completed, Failed, State
 
 from flows.artifacts import gate_markdown, run_summary_markdown, unassigned_rows
+from flows.database import require_current_database
 from flows.parameters import SchedulerScope
 from flows.render_report import publish_report_link, render_run_report
 from flows.scheduler_steps import commit, decide_in_partitions, fail_run, open_run
@@ -89,6 +90,7 @@ def publish(run_id: int, report_path: str | None) -> None:
 def tech_scheduler(scope: SchedulerScope = SchedulerScope()) -> State[Any]:
     """One auto-scheduler run over ``scope``, its audit report and artifacts; Skipped when gated."""
     logger = get_run_logger()
+    require_current_database()
     reason = check_gate()
     if reason:
         logger.warning("Auto-scheduler unavailable: %s", reason)

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import MAX_TABLE_ROWS
+from flows.database import require_current_database
 from flows.parameters import UnmappedRequest
 
 
@@ -50,6 +51,7 @@ def publish(template_path: str, rows: list[dict[str, Any]]) -> None:
 )
 def unmapped_zips(request: UnmappedRequest = UnmappedRequest()) -> dict[str, Any]:
     """Publish the unmapped zips and write the template; returns ``{template, unmapped}``."""
+    require_current_database()
     template_path, rows = write_template(request.template_path)
     publish(template_path, rows)
     return {"template": template_path, "unmapped": len(rows)}

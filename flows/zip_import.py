@@ -19,6 +19,7 @@ from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
 from flows.artifacts import import_summary_markdown, import_table_rows
+from flows.database import require_current_database
 from flows.parameters import ImportDecision, ZipImportRequest
 from routing.zips.service import ImportPreview, ImportSource
 
@@ -90,6 +91,7 @@ def zip_import(request: ZipImportRequest) -> State[Any]:
     from routing.errors import RoutingError
 
     logger = get_run_logger()
+    require_current_database()
     try:
         import_preview = preview(read_source(request), request.actor)
     except RoutingError as exc:  # unreadable: nothing to preview
