@@ -35,6 +35,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOOKS_LIKE_ZIP = re.compile(r"^\s*\d{3,5}(\.0+|-\d{4})?\s*$")
 _FIELD_SIZE_LIMIT = 64 * 1024 * 1024
 _BLANK = r"^[\s\x1c-\x1f]*$"  # what str.isspace() calls whitespace (\s is Unicode White_Space)
+_WELL_QUOTED: dict[str, re.Pattern[str]] = {}  # per delimiter, see _quotes_are_well_formed
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def parse_bytes(data: bytes, *, file_name: str | None = None, pasted: bool = Fal
     fast = read_text_table(data if encoding == "utf-8" else text.encode("utf-8"), text, delimiter)
     if fast is not None:
         return _sheet(fast, label, source, encoding, delimiter, warnings)
-    # ragged rows or loose quotes: the csv module reads those as a spreadsheet would
+    # ragged rows, stray quotes, a narrow header: the csv module reads those as a spreadsheet would
     table, extra = _table_from_records(read_text_records(text, delimiter, label))
     return _sheet(table, label, source, encoding, delimiter, [*warnings, *extra])
 
@@ -128,9 +129,14 @@ def sniff_delimiter(text: str) -> str:
 
 def read_text_table(utf8: bytes, text: str, delimiter: str) -> pl.DataFrame | None:
     """Delimited text as a table of text cells ``c0..cN`` in polars' CSV reader, one row per record
-    (blank lines kept as empty rows); None when the text needs the forgiving reader instead: rows
-    longer than the first, a quote inside an unquoted cell, or old Mac line ends (CR alone)."""
+    (blank lines kept as empty rows); None when the text needs the forgiving reader instead, which
+    is whenever polars might read it differently: a quote anywhere but in a well-formed quoted cell
+    (see ``_quotes_are_well_formed``), old Mac line ends (CR alone), a row longer than the first
+    (polars refuses it), or a header row that may be narrower than a blank row above it (cells past
+    the header's width get an ``extra_cells`` warning, and only the forgiving reader counts them)."""
     if text.count("\r") != text.count("\r\n"):
+        return None
+    if '"' in text and not _quotes_are_well_formed(text, delimiter):
         return None
     try:
         table = pl.read_csv(
@@ -143,7 +149,33 @@ def read_text_table(utf8: bytes, text: str, delimiter: str) -> pl.DataFrame | No
         )
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError):
         return None
-    return table.rename({name: f"c{i}" for i, name in enumerate(table.columns)})
+    table = table.rename({name: f"c{i}" for i, name in enumerate(table.columns)})
+    if not _header_is_full_width(table):
+        return None
+    return table
+
+
+def _quotes_are_well_formed(text: str, delimiter: str) -> bool:
+    """True when every quote is part of a well-formed quoted cell: it opens at the start of a cell,
+    holds anything but lone quotes (a doubled quote is one quote), and its closing quote ends the
+    cell (a delimiter, a line end or the end of the text follows). polars and the csv module read
+    such text alike; they part ways on stray quotes. Linear time (possessive quantifiers)."""
+    pattern = _WELL_QUOTED.get(delimiter)
+    if pattern is None:
+        d = re.escape(delimiter)
+        quoted = rf'(?:\A|(?<=[{d}\n]))"[^"]*+(?:""[^"]*+)*+"(?=[{d}\n]|\r\n|\Z)'
+        pattern = _WELL_QUOTED[delimiter] = re.compile(rf'[^"]*+(?:{quoted}[^"]*+)*+')
+    return pattern.fullmatch(text) is not None
+
+
+def _header_is_full_width(table: pl.DataFrame) -> bool:
+    """polars makes every row as wide as the first and fills missing cells with null, so a header
+    below a wider blank row loses its own width; trust it only when its last cell is there."""
+    if table.height == 0 or not _blank(table.row(0)):
+        return True  # the first row is the header (or there is none): the table is its width
+    blank = pl.all_horizontal(pl.col(c).fill_null("").str.contains(_BLANK) for c in table.columns)
+    filled = table.select((~blank).arg_true()).to_series()
+    return filled.is_empty() or table.row(int(filled[0]))[-1] is not None
 
 
 def read_text_records(text: str, delimiter: str, label: str = "The input") -> list[Record]:
