@@ -97,10 +97,29 @@ def _as_dict(document: Any) -> dict[str, Any]:
     return dict(to_jsonable(document))
 
 
+def _criteria_text(criteria: dict[str, Any]) -> str:
+    """``location BOS · lead_source web · zips 021, 02134`` for the criteria that are set; ``any`` if none."""
+    parts = []
+    for key, value in criteria.items():
+        if value in (None, "", [], {}):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        parts.append(f"{key} {shown}")
+    return " · ".join(parts) or "any"
+
+
 def _print_groups(document: dict[str, Any]) -> None:
-    import json
+    from routing.cli.output import Column, print_table
 
-    from routing.cli.output import print_table
-
-    rows = [{**g, "criteria": json.dumps(g["criteria"], ensure_ascii=False)} for g in document["groups"]]
-    print_table("Lead queue groups", rows, ["priority", "name", "criteria", "leads", "members"])
+    rows = [{**g, "criteria": _criteria_text(g["criteria"] or {})} for g in document["groups"]]
+    print_table(
+        "Lead queue groups",
+        rows,
+        [
+            Column("priority", "prio", "right", keep=True, wide_header="priority"),
+            Column("name", "name"),
+            Column("criteria", "criteria"),
+            Column("leads", "leads", "right", keep=True),
+            Column("members", "members", "right", keep=True),
+        ],
+    )

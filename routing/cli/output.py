@@ -8,9 +8,9 @@ import decimal
 import enum
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 def to_jsonable(value: Any) -> Any:
@@ -83,25 +83,161 @@ def err_console() -> Any:
     return Console(stderr=True, highlight=False)
 
 
-def print_table(title: str | None, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """A rich table of ``rows`` restricted to ``columns``; data is shown literally (no markup)."""
-    from rich.table import Table
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """One table column: the row key it shows, its header, and how it behaves when space is short.
+
+    ``keep`` marks a value a dispatcher reads whole (an id, a day, a slot, an outcome): it is never
+    wrapped. ``wide`` is None for a column in every layout, True for one shown only when the wide
+    layout fits the terminal, False for a narrow-layout stand-in (a key, a short header); the caller
+    says in the table or around it where a wide-only value went.
+    """
+
+    key: str
+    header: str | None = None
+    justify: Literal["left", "right"] = "left"
+    keep: bool = False
+    wide: bool | None = None
+    wide_header: str | None = None
+
+
+def _columns(columns: Sequence[str | Column]) -> list[Column]:
+    return [c if isinstance(c, Column) else Column(c, c) for c in columns]
+
+
+def _cell(value: Any) -> Any:
     from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column)
+    if isinstance(value, Text):
+        return value
+    return Text("" if value is None else str(to_jsonable(value)))
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: list[Column], wide: bool) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    # No side borders and a two-space gap: at 80 columns the values get the room, not the box.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    shown = [c for c in columns if c.wide is None or c.wide == wide]
+    for c in shown:
+        table.add_column(
+            c.wide_header if wide and c.wide_header is not None else c.key if c.header is None else c.header,
+            justify=c.justify,
+            no_wrap=c.keep,
+            overflow="ellipsis" if c.keep else "fold",
+        )
     for row in rows:
-        table.add_row(*[Text("" if row.get(c) is None else str(to_jsonable(row.get(c)))) for c in columns])
-    console().print(table)
+        table.add_row(*[_cell(row.get(c.key)) for c in shown])
+    return table
+
+
+def wide_layout_fits(rows: Sequence[dict[str, Any]], columns: Sequence[str | Column]) -> bool:
+    """Whether the table with its wide-only columns fits the terminal without wrapping a cell."""
+    specs = _columns(columns)
+    if all(c.wide is None and c.wide_header is None for c in specs):
+        return True
+    out = console()
+    unbounded = out.options.update_width(1_000_000)  # measure the natural width, not the clamped one
+    return bool(out.measure(_table(rows, specs, True), options=unbounded).maximum <= out.width)
+
+
+def print_table(
+    title: str | None,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str | Column],
+    *,
+    wide: bool | None = None,
+    caption: str | None = None,
+    narrow_caption: str | None = None,
+) -> bool:
+    """A rich table of ``rows`` restricted to ``columns``; data is shown literally (no markup).
+
+    The wide layout is used when it fits the terminal (or when ``wide`` says so), otherwise the
+    narrow one, which adds ``narrow_caption`` (where the wide-only columns went). Returns whether
+    the wide layout was shown.
+    """
+    from rich.text import Text
+
+    specs = _columns(columns)
+    if wide is None:
+        wide = wide_layout_fits(rows, specs)
+    out = console()
+    # Title and notes are printed apart from the table so that they wrap at the terminal's width,
+    # not at a narrow table's.
+    if title:
+        out.print(Text(title, style="bold"))
+    out.print(_table(rows, specs, wide))
+    for note in (caption, None if wide else narrow_caption):
+        if note:
+            out.print(Text(note, style="dim"))
+    out.line()
+    return wide
 
 
 def print_kv(title: str | None, document: dict[str, Any]) -> None:
-    """Key: value lines for a flat document."""
+    """Key: value lines for a flat document; a long value wraps under itself, not under the key."""
+    from rich.table import Table
     from rich.text import Text
 
     out = console()
     if title:
         out.print(Text(title, style="bold"))
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
     for key, value in document.items():
-        out.print(Text(f"  {key}: ", style="dim") + Text(str(to_jsonable(value))))
+        grid.add_row(Text(f"  {key}:"), Text(str(to_jsonable(value))))
+    out.print(grid)
+
+
+def _as_datetime(value: Any) -> dt.datetime | dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value)
+    return dt.datetime.fromisoformat(text) if "T" in text or " " in text else dt.date.fromisoformat(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class DayFormat:
+    """Days and times for one table: the year is left out only when every value is in one year.
+
+    ``12-07 Mon`` or ``12-04 16:33`` then, with ``year`` (2026) for the table's title; across years
+    every value keeps it (``2026-12-07``, ``2026-12-04 16:33``), so no shown day is ambiguous.
+    """
+
+    year: int | None
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> DayFormat:
+        """The format for a table holding these dates, datetimes or ISO texts (None ignored)."""
+        years = {d.year for d in map(_as_datetime, values) if d is not None}
+        return cls(years.pop() if len(years) == 1 else None)
+
+    def _prefix(self, value: dt.date) -> str:
+        return value.strftime("%m-%d" if self.year is not None else "%Y-%m-%d")
+
+    def day(self, value: Any) -> str:
+        """A day: ``12-07 Mon`` in a one-year table, ``2026-12-07`` across years (as wide as needed)."""
+        d = _as_datetime(value)
+        if d is None:
+            return ""
+        return f"{self._prefix(d)} {d.strftime('%a')}" if self.year is not None else self._prefix(d)
+
+    def short(self, value: Any) -> str:
+        """A day without its weekday: ``12-07`` (scopes)."""
+        d = _as_datetime(value)
+        return "" if d is None else self._prefix(d)
+
+    def minute(self, value: Any) -> str:
+        """A timestamp to the minute: ``12-04 16:33``."""
+        d = _as_datetime(value)
+        if d is None:
+            return ""
+        return self._prefix(d) + (d.strftime(" %H:%M") if isinstance(d, dt.datetime) else "")
+
+    def titled(self, title: str) -> str:
+        """``title`` with the year the shown days leave out: ``Scheduler runs (2026)``."""
+        return title if self.year is None else f"{title} ({self.year})"

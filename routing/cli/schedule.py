@@ -3,6 +3,7 @@ appointments create. Heavy imports stay inside the commands (``routing --help`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -149,43 +150,61 @@ def runs_list(
 
 
 def _print_runs(document: dict[str, Any]) -> None:
-    from routing.cli.output import console, print_table
+    from routing.cli.output import Column, DayFormat, console, print_table
 
     if not document["available"]:
         console().print(
             f"The scheduler run log is unavailable: {document['unavailable_reason']}", markup=False
         )
+    runs = document["runs"]
+    days = DayFormat.of(
+        [r["started_at"] for r in runs] + [r["scope"].get(k) for r in runs for k in ("date_from", "date_to")]
+    )
     rows = [
-        {**r, "scope": _scope_text(r["scope"]), "dry_run": "yes" if r["dry_run"] else ""}
-        for r in document["runs"]
+        {
+            **r,
+            "started": days.minute(r["started_at"]),
+            "scope": _scope_text(r["scope"], days.short),
+            "dry_run": "yes" if r["dry_run"] else "",
+        }
+        for r in runs
     ]
     print_table(
-        "Scheduler runs",
+        days.titled("Scheduler runs"),
         rows,
         [
-            "run_id",
-            "started_at",
-            "trigger",
-            "status",
-            "dry_run",
-            "strategy",
-            "scope",
-            "considered",
-            "assigned",
-            "unassigned",
-            "skipped",
+            Column("run_id", "run", "right", keep=True),
+            Column("started", "started", keep=True),
+            Column("trigger", "trigger", keep=True),
+            Column("status", "status", keep=True),
+            Column("dry_run", "dry", keep=True, wide_header="dry run"),
+            Column("strategy", "strategy", keep=True, wide=True),
+            Column("scope", "scope"),
+            Column("considered", "considered", "right", wide=True),
+            Column("assigned", "✔", "right", keep=True, wide_header="assigned"),
+            Column("unassigned", "✘", "right", keep=True, wide_header="unassigned"),
+            Column("skipped", "skip", "right", keep=True, wide_header="skipped"),
         ],
+        narrow_caption="✔ assigned, ✘ unassigned.\n"
+        "A wider terminal (or --json) adds strategy and considered.",
     )
 
 
-def _scope_text(scope: dict[str, Any]) -> str:
-    parts = [f"{scope.get('date_from')}..{scope.get('date_to')}"]
+def _iso(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _scope_text(scope: dict[str, Any], day: Callable[[Any], str] = _iso) -> str:
+    """``12-07 to 12-13 BOS,WOR``: days (one when the scope is one day), locations, techs, appointments."""
+    first, last = day(scope.get("date_from")), day(scope.get("date_to"))
+    parts = [first if first == last else f"{first} to {last}"]
     if scope.get("locations"):
         parts.append(",".join(scope["locations"]))
     if scope.get("techs"):
         parts.append(f"{len(scope['techs'])} techs")
     if scope.get("appointment_ids"):
-        parts.append(f"appointments {','.join(map(str, scope['appointment_ids'][:5]))}")
+        ids = scope["appointment_ids"]
+        parts.append(f"appointments {','.join(map(str, ids[:5]))}{',…' if len(ids) > 5 else ''}")
     return " ".join(parts)
 
 
@@ -198,47 +217,92 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Run id.")], as_json: J
     emit(show_run(initialised_engine(), run_id), as_json, _print_run)
 
 
-def _print_run(document: dict[str, Any]) -> None:
-    from routing.cli.output import console, print_kv, print_table
+_MARKS = {"assigned": ("✔", "green"), "unassigned": ("✘", "red"), "skipped": ("↷", "yellow")}
 
+
+def _outcome(outcome: str, word: bool = True) -> Any:
+    """An outcome with its mark: ``✔ assigned``, ``✘ unassigned``, ``↷ skipped`` (or the mark alone)."""
+    from rich.text import Text
+
+    mark, style = _MARKS.get(outcome, ("?", ""))
+    return Text(f"{mark} {outcome}" if word else mark, style=style)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``skill 21, conflict 11`` for a rule -> count mapping; ``0`` when it is empty."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _profile_keys(document: dict[str, Any]) -> dict[str, str]:
+    """A letter per profile name (A, B, ... Z, AA, ...) for the narrow appointments table."""
+    names = [p["name"] for p in document["profiles"] or []]
+    names += sorted({a["profile_name"] for a in document["appointments"] if a["profile_name"]} - set(names))
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return {name: (letters[i // 26 - 1] if i >= 26 else "") + letters[i % 26] for i, name in enumerate(names)}
+
+
+def _print_run(document: dict[str, Any]) -> None:
+    from routing.cli.output import Column, DayFormat, console, print_kv, print_table, wide_layout_fits
+
+    days = DayFormat.of(a["date"] for a in document["appointments"])
+    keys = _profile_keys(document)
+    rows = [
+        {
+            "seq": a["seq"],
+            "appointment_id": a["appointment_id"],
+            "day": days.day(a["date"]),
+            "slot": a["slot"],
+            "location": a["location"],
+            "profile": a["profile_name"],
+            "profile_key": keys.get(a["profile_name"], ""),
+            "outcome": _outcome(a["outcome"]),
+            "tech_id": a["tech_id"],
+            "score": _number(a["score"]),
+            "margin": _number(a["margin"]),
+            "eligible": f"{a['candidates_eligible']}/{a['candidates_total']}",
+        }
+        for a in document["appointments"]
+    ]
+    columns = [
+        Column("seq", "seq", "right", keep=True, wide=True),
+        Column("appointment_id", "appt", "right", keep=True, wide_header="appointment"),
+        Column("day", "date", keep=True),
+        Column("slot", "slot", keep=True),
+        Column("location", "loc", wide_header="location"),
+        Column("profile", "profile", wide=True),
+        Column("profile_key", "prof", keep=True, wide=False),
+        Column("outcome", "outcome", keep=True),
+        Column("tech_id", "tech", "right", keep=True),
+        Column("score", "score", "right", keep=True),
+        Column("margin", "margin", "right", keep=True),
+        Column("eligible", "eligible", "right", keep=True, wide=True),
+    ]
+    wide = wide_layout_fits(rows, columns)
+    profiles = list(keys) if wide else [f"{key} {name}" for name, key in keys.items()]
     print_kv(
         f"Run {document['run_id']}",
         {
-            k: document[k]
-            for k in (
-                "started_at",
-                "trigger",
-                "status",
-                "dry_run",
-                "strategy",
-                "considered",
-                "assigned",
-                "unassigned",
-                "skipped",
-            )
+            "started_at": _iso(document["started_at"]).replace("T", " ")[:19],
+            "trigger": document["trigger"],
+            "status": document["status"],
+            "dry_run": "yes" if document["dry_run"] else "no",
         }
-        | {
-            "scope": _scope_text(document["scope"]),
-            "profiles": ", ".join(p["name"] for p in document["profiles"] or []),
-        },
+        | {k: document[k] for k in ("strategy", "considered", "assigned", "unassigned", "skipped")}
+        | {"scope": _scope_text(document["scope"]), "profiles": ", ".join(profiles)},
     )
     if document.get("error"):
         console().print(f"Error: {document['error']}", markup=False)
     print_table(
-        "Appointments",
-        document["appointments"],
-        [
-            "seq",
-            "appointment_id",
-            "date",
-            "slot",
-            "location",
-            "profile_name",
-            "outcome",
-            "tech_id",
-            "score",
-            "margin",
-        ],
+        days.titled("Appointments in decision order"),
+        rows,
+        columns,
+        wide=wide,
+        narrow_caption="prof: the profile's letter in profiles above.\n"
+        "A wider terminal (or --json) adds seq and eligible candidates.",
     )
     if document["unassigned_appointments"]:
         rows = [
@@ -251,7 +315,15 @@ def _print_run(document: dict[str, Any]) -> None:
             }
             for u in document["unassigned_appointments"]
         ]
-        print_table("Unassigned: techs blocked per rule", rows, ["appointment_id", "blocking", "suggestion"])
+        print_table(
+            "Unassigned: techs blocked per rule",
+            rows,
+            [
+                Column("appointment_id", "appt", "right", keep=True, wide_header="appointment"),
+                Column("blocking", "blocking"),
+                Column("suggestion", "suggestion"),
+            ],
+        )
     if document["free_but_unassigned"]:
         rows = [
             {
@@ -261,7 +333,15 @@ def _print_run(document: dict[str, Any]) -> None:
             }
             for t in document["free_but_unassigned"]
         ]
-        print_table("Active techs given nothing (free but unassigned)", rows, ["tech_id", "name", "reasons"])
+        print_table(
+            "Active techs given nothing (free but unassigned)",
+            rows,
+            [
+                Column("tech_id", "tech", "right", keep=True),
+                Column("name", "name", keep=True),
+                Column("reasons", "reasons"),
+            ],
+        )
 
 
 @runs_app.command("diff")
@@ -278,21 +358,31 @@ def runs_diff(
 
 
 def _print_diff(document: dict[str, Any]) -> None:
-    from routing.cli.output import console, print_table
+    from routing.cli.output import Column, console, print_table
+
+    def held(side: dict[str, Any]) -> Any:
+        """``✔ Brenda Jones (#3)`` for a tech's appointment, ``✘ unassigned`` otherwise."""
+        if side["tech_id"] is None:
+            return _outcome(side["outcome"])
+        text = _outcome(side["outcome"], word=False)
+        text.append(f" {side['name'] or 'tech'} (#{side['tech_id']})")
+        if side["outcome"] != "assigned":
+            text.append(f" {side['outcome']}")
+        return text
 
     rows = [
-        {
-            "appointment_id": c["appointment_id"],
-            "run_a": f"{c['a']['outcome']} {c['a']['name'] or ''}",
-            "run_b": f"{c['b']['outcome']} {c['b']['name'] or ''}",
-            "why": c["why"],
-        }
+        {"appointment_id": c["appointment_id"], "run_a": held(c["a"]), "run_b": held(c["b"]), "why": c["why"]}
         for c in document["changed"]
     ]
     print_table(
         f"Run {document['run_a']} → run {document['run_b']}",
         rows,
-        ["appointment_id", "run_a", "run_b", "why"],
+        [
+            Column("appointment_id", "appt", "right", keep=True, wide_header="appointment"),
+            Column("run_a", f"run {document['run_a']}"),
+            Column("run_b", f"run {document['run_b']}"),
+            Column("why", "why"),
+        ],
     )
     console().print(
         f"{len(document['changed'])} changed, {document['unchanged']} unchanged, "
@@ -342,6 +432,18 @@ def explain_appointment(
     emit(explain(initialised_engine(), appointment_id, run), as_json, _print_appointment)
 
 
+def _hanging(indent: int, lead: str, text: str) -> Any:
+    """``lead`` then ``text`` after ``indent`` spaces; wrapped lines of ``text`` stay under its start."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(" " * indent + lead), Text(text))
+    return grid
+
+
 def _print_appointment(d: dict[str, Any]) -> None:
     from rich.text import Text
 
@@ -360,9 +462,9 @@ def _print_appointment(d: dict[str, Any]) -> None:
         head += d["outcome"]
     out.print(Text(head, style="bold"))
     if d["tie_break"]:
-        out.print(Text(f"  Tie-break: {d['tie_break']}"))
+        out.print(_hanging(2, "Tie-break: ", str(d["tie_break"])))
     if d["skipped"]:
-        out.print(Text(f"  Skipped at commit: {d['skipped'].get('message')}"))
+        out.print(_hanging(2, "Skipped at commit: ", str(d["skipped"].get("message"))))
     elsewhere = [c for c in d["candidates"] if any(f["rule"] == "location" for f in c["failed_rules"])]
     for c in d["candidates"]:
         if c in elsewhere:
@@ -370,22 +472,23 @@ def _print_appointment(d: dict[str, Any]) -> None:
         mark = "✔" if c["chosen"] else ("·" if c["eligible"] else "✘")
         score = "" if c["score"] is None else f" {c['score']:.2f}"
         rank = f" rank {c['rank']}" if c["rank"] else ""
-        out.print(Text(f"  {mark} {c['name']} (#{c['tech_id']}){score}{rank}"))
+        out.print(_hanging(2, f"{mark} ", f"{c['name']} (#{c['tech_id']}){score}{rank}"))
         for f in c["failed_rules"]:
-            out.print(Text(f"      {f['rule']}: {f['message']}"))
+            out.print(_hanging(6, f"{f['rule']}: ", f["message"]))
         if c["why_not"]:
-            out.print(Text(f"      {c['why_not']}"))
+            out.print(_hanging(6, "", c["why_not"]))
     if elsewhere:
-        out.print(Text(f"  {len(elsewhere)} other techs in scope do not work {d['location']}."))
+        out.print(_hanging(2, "", f"{len(elsewhere)} other techs in scope do not work {d['location']}."))
     if d["blocking"]:
         out.print(
-            Text(
-                "  Blocking: "
-                + ", ".join(f"{k} ({v} tech{'' if v == 1 else 's'})" for k, v in d["blocking"].items())
+            _hanging(
+                2,
+                "Blocking: ",
+                ", ".join(f"{k} ({v} tech{'' if v == 1 else 's'})" for k, v in d["blocking"].items()),
             )
         )
     if d["suggestion"]:
-        out.print(Text(f"  Suggestion: {d['suggestion']['message']}"))
+        out.print(_hanging(2, "Suggestion: ", d["suggestion"]["message"]))
 
 
 @explain_app.command("tech")
@@ -404,36 +507,57 @@ def explain_tech(
 def _print_tech(d: dict[str, Any]) -> None:
     from rich.text import Text
 
-    from routing.cli.output import console
+    from routing.cli.output import Column, DayFormat, console, print_table
 
     out = console()
     out.print(
         Text(f"{d['name']} (#{d['tech_id']}) in run {d['run_id']}: {len(d['assigned'])} jobs", style="bold")
     )
-    for a in d["assigned"]:
-        out.print(
-            Text(
-                f"  ✔ appointment {a['appointment_id']} {a['date']} {a['slot']} {a['location']} "
-                f"score {a['score']:.2f}"
-            )
-        )
     shown = [
         n for n in d["not_assigned"] if not (n["reason"] == "rule" and n["rules"][0]["rule"] == "location")
     ]
-    for n in shown:
-        out.print(
-            Text(
-                f"  ✘ appointment {n['appointment_id']} {n['date']} {n['slot']} {n['location']}: "
-                f"{n.get('message')}"
-            )
+    days = DayFormat.of(a["date"] for a in [*d["assigned"], *shown])
+    rows = [
+        {
+            **a,
+            "mark": _outcome(a.get("outcome", "assigned"), word=False),
+            "day": days.day(a["date"]),
+            "result": ("skipped at commit; " if a.get("outcome") == "skipped" else "")
+            + f"score {_number(a['score'])}",
+        }
+        for a in d["assigned"]
+    ] + [
+        {
+            **n,
+            "mark": _outcome("unassigned", word=False),
+            "day": days.day(n["date"]),
+            "result": n.get("message"),
+        }
+        for n in shown
+    ]
+    if rows:
+        year = "" if days.year is None else f" ({days.year})"
+        print_table(
+            f"Appointments in scope{year}: ✔ given to this tech, ✘ not and why",
+            rows,
+            [
+                Column("mark", "", keep=True),
+                Column("appointment_id", "appt", "right", keep=True, wide_header="appointment"),
+                Column("day", "date", keep=True),
+                Column("slot", "slot", keep=True),
+                Column("location", "loc", wide_header="location"),
+                Column("result", "score or why not"),
+            ],
         )
     summary = d["free_but_unassigned"]
     out.print(
-        Text(
-            f"  Summary: lost to a better-scored tech {summary['lost_to_tech']}, "
+        _hanging(
+            2,
+            "Summary: ",
+            f"lost to a better-scored tech {summary['lost_to_tech']}, "
             f"capacity taken {summary['lost_capacity']}, "
-            f"rules {summary['rules']}, not at the location {summary['not_at_location']}."
-            + (" Free but unassigned." if summary["free"] else "")
+            f"rules {_counts(summary['rules'])}, not at the location {summary['not_at_location']}."
+            + (" Free but unassigned." if summary["free"] else ""),
         )
     )
 

@@ -164,26 +164,49 @@ def imports(
     as_json: JsonOpt = False,
 ) -> None:
     """List recorded imports and edits (newest first), or show one."""
-    from routing.cli.output import emit, print_table
+    from routing.cli.output import emit
     from routing.zips import manager
 
     engine = initialised_engine()
     if import_id is not None:
         emit(manager.get_import(engine, import_id), as_json, _print_import)
         return
-    rows = manager.list_imports(engine, limit)
-    columns = ["import_id", "kind", "status", "file_name", "actor", "rows", "new", "updated", "error_count"]
-    emit(
-        {"imports": rows},
-        as_json,
-        lambda d: print_table("Zip imports", d["imports"], [*columns, "created_at"]),
+    emit({"imports": manager.list_imports(engine, limit)}, as_json, _print_imports)
+
+
+def _print_imports(document: dict[str, Any]) -> None:
+    from routing.cli.output import Column, DayFormat, print_table
+
+    days = DayFormat.of(i["created_at"] for i in document["imports"])
+    rows = [
+        {**i, "when": days.minute(i["created_at"]), "file": i["file_name"] and Path(i["file_name"]).name}
+        for i in document["imports"]
+    ]
+    print_table(
+        days.titled("Zip imports"),
+        rows,
+        [
+            Column("import_id", "id", "right", keep=True),
+            Column("when", "when", keep=True, wide_header="created"),
+            Column("kind", "kind", keep=True),
+            Column("status", "status", keep=True),
+            Column("file_name", "file", wide=True),
+            Column("file", "file", wide=False),
+            Column("actor", "actor", wide=True),
+            Column("rows", "rows", "right", keep=True),
+            Column("new", "new", "right", keep=True),
+            Column("updated", "upd", "right", keep=True, wide_header="updated"),
+            Column("error_count", "err", "right", keep=True, wide_header="errors"),
+        ],
+        narrow_caption="upd: updated, err: errors (routing zips imports ID shows them).\n"
+        "file: its name; a wider terminal (or --json) adds its path and the actor.",
     )
 
 
 def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
     from rich.text import Text
 
-    from routing.cli.output import console, err_console, print_table
+    from routing.cli.output import Column, console, err_console, print_table
 
     out = err_console() if stream_err else console()
     errors, warnings = document.get("errors") or [], document.get("warnings") or []
@@ -197,7 +220,17 @@ def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
     )
     for title, issues in (("Errors", errors), ("Warnings", warnings)):
         if issues:
-            print_table(title, issues[:_SHOWN_ISSUES], ["row", "column", "value", "code", "message"])
+            print_table(
+                title,
+                issues[:_SHOWN_ISSUES],
+                [
+                    Column("row", "row", "right", keep=True),
+                    Column("column", "column"),
+                    Column("value", "value"),
+                    Column("code", "code", keep=True),
+                    Column("message", "message"),
+                ],
+            )
             if len(issues) > _SHOWN_ISSUES:
                 out.print(f"... and {len(issues) - _SHOWN_ISSUES} more (use --json for all)", markup=False)
     changed = [
@@ -207,7 +240,16 @@ def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
         for f, v in c["fields"].items()
     ]
     if changed:
-        print_table("Updated (old -> new)", changed[:_SHOWN_ISSUES], ["zip", "field", "old", "new"])
+        print_table(
+            "Updated (old -> new)",
+            changed[:_SHOWN_ISSUES],
+            [
+                Column("zip", "zip", keep=True),
+                Column("field", "field"),
+                Column("old", "old"),
+                Column("new", "new"),
+            ],
+        )
         if len(changed) > _SHOWN_ISSUES:
             out.print(f"... and {len(changed) - _SHOWN_ISSUES} more field changes (use --json)", markup=False)
 
@@ -222,10 +264,17 @@ def _print_row(title: str, document: dict[str, Any]) -> None:
 
 
 def _print_rows(document: dict[str, Any]) -> None:
-    from routing.cli.output import console, print_table
+    from routing.cli.output import Column, console, print_table
 
     rows = document["rows"]
-    columns = ["zip", "location", "territory", "sales_rep", "work_order_territory", "notes"]
+    columns = [
+        Column("zip", "zip", keep=True),
+        Column("location", "loc", keep=True, wide_header="location"),
+        Column("territory", "territory"),
+        Column("sales_rep", "sales rep"),
+        Column("work_order_territory", "wo territory", wide_header="work-order territory"),
+        Column("notes", "notes"),
+    ]
     print_table(f"Zip mapping ({len(rows)} rows)", rows[:500], columns)
     if len(rows) > 500:
         console().print(f"... and {len(rows) - 500} more (use --json or --out FILE)", markup=False)
@@ -234,10 +283,18 @@ def _print_rows(document: dict[str, Any]) -> None:
 
 
 def _print_unmapped(document: dict[str, Any]) -> None:
-    from routing.cli.output import console, print_table
+    from routing.cli.output import Column, console, print_table
 
     rows = document["rows"]
-    print_table(f"Unmapped zips in use ({len(rows)})", rows[:200], ["zip", "customers", "leads"])
+    print_table(
+        f"Unmapped zips in use ({len(rows)})",
+        rows[:200],
+        [
+            Column("zip", "zip", keep=True),
+            Column("customers", "customers", "right", keep=True),
+            Column("leads", "leads", "right", keep=True),
+        ],
+    )
     if len(rows) > 200:
         console().print(f"... and {len(rows) - 200} more (use --json)", markup=False)
     if document.get("template"):
