@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+from routing.cli.output import JsonOpt
 
 settings_app = typer.Typer(help="Show or change company settings.", no_args_is_help=True)
 

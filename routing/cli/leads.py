@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from routing.cli.database import initialised_engine
-from routing.cli.zips import JsonOpt
+from routing.cli.output import JsonOpt
 
 leads_app = typer.Typer(
     help="Route leads and customers through the zip mapping; lead queue groups.", no_args_is_help=True

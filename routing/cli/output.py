@@ -10,7 +10,12 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import typer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+"""The ``--json`` option every reporting command takes."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -241,3 +246,35 @@ class DayFormat:
     def titled(self, title: str) -> str:
         """``title`` with the year the shown days leave out: ``Scheduler runs (2026)``."""
         return title if self.year is None else f"{title} ({self.year})"
+
+
+_MARKS = {"assigned": ("✔", "green"), "unassigned": ("✘", "red"), "skipped": ("↷", "yellow")}
+
+
+def outcome_mark(outcome: str, word: bool = True) -> Any:
+    """An outcome with its mark: ``✔ assigned``, ``✘ unassigned``, ``↷ skipped`` (or the mark alone)."""
+    from rich.text import Text
+
+    mark, style = _MARKS.get(outcome, ("?", ""))
+    return Text(f"{mark} {outcome}" if word else mark, style=style)
+
+
+def rule_counts(counts: dict[str, int]) -> str:
+    """``skill 21, conflict 11`` for a rule -> count mapping; ``0`` when it is empty."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
+
+
+def number(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def hanging(indent: int, lead: str, text: str) -> Any:
+    """``lead`` then ``text`` after ``indent`` spaces; wrapped lines of ``text`` stay under its start."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(" " * indent + lead), Text(text))
+    return grid

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from routing.cli.database import initialised_engine
+from routing.cli.output import JsonOpt
 
 if TYPE_CHECKING:
     from rich.status import Status
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="Write the HTML here (default: the reports folder in the data dir)."),

@@ -1,5 +1,5 @@
-"""Scheduler commands: schedule run, runs list|show|diff|replay, explain appointment|tech,
-appointments create. Heavy imports stay inside the commands (``routing --help`` must be fast)."""
+"""Scheduler commands: schedule run, runs list|show|diff|replay, appointments create (explain is in
+``routing.cli.explain``). Heavy imports stay inside the commands (``routing --help`` must be fast)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from routing.cli import explain
 from routing.cli.database import initialised_engine
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+from routing.cli.output import JsonOpt, number, outcome_mark
 
 schedule_app = typer.Typer(help="Run the tech auto-scheduler.", no_args_is_help=True)
 runs_app = typer.Typer(help="The scheduler's run log: list, show, diff, replay.", no_args_is_help=True)
-explain_app = typer.Typer(
-    help="Why a run decided what it did (from the run's stored reasoning).", no_args_is_help=True
-)
 appointments_app = typer.Typer(help="Book appointments.", no_args_is_help=True)
 
 
@@ -24,7 +21,7 @@ def register(app: typer.Typer) -> None:
     """Attach the scheduler command groups to the main app."""
     app.add_typer(schedule_app, name="schedule")
     app.add_typer(runs_app, name="runs")
-    app.add_typer(explain_app, name="explain")
+    app.add_typer(explain.explain_app, name="explain")
     app.add_typer(appointments_app, name="appointments")
 
 
@@ -217,26 +214,6 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Run id.")], as_json: J
     emit(show_run(initialised_engine(), run_id), as_json, _print_run)
 
 
-_MARKS = {"assigned": ("✔", "green"), "unassigned": ("✘", "red"), "skipped": ("↷", "yellow")}
-
-
-def _outcome(outcome: str, word: bool = True) -> Any:
-    """An outcome with its mark: ``✔ assigned``, ``✘ unassigned``, ``↷ skipped`` (or the mark alone)."""
-    from rich.text import Text
-
-    mark, style = _MARKS.get(outcome, ("?", ""))
-    return Text(f"{mark} {outcome}" if word else mark, style=style)
-
-
-def _counts(counts: dict[str, int]) -> str:
-    """``skill 21, conflict 11`` for a rule -> count mapping; ``0`` when it is empty."""
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
 def _profile_keys(document: dict[str, Any]) -> dict[str, str]:
     """A letter per profile name (A, B, ... Z, AA, ...) for the narrow appointments table."""
     names = [p["name"] for p in document["profiles"] or []]
@@ -259,10 +236,10 @@ def _print_run(document: dict[str, Any]) -> None:
             "location": a["location"],
             "profile": a["profile_name"],
             "profile_key": keys.get(a["profile_name"], ""),
-            "outcome": _outcome(a["outcome"]),
+            "outcome": outcome_mark(a["outcome"]),
             "tech_id": a["tech_id"],
-            "score": _number(a["score"]),
-            "margin": _number(a["margin"]),
+            "score": number(a["score"]),
+            "margin": number(a["margin"]),
             "eligible": f"{a['candidates_eligible']}/{a['candidates_total']}",
         }
         for a in document["appointments"]
@@ -363,8 +340,8 @@ def _print_diff(document: dict[str, Any]) -> None:
     def held(side: dict[str, Any]) -> Any:
         """``✔ Brenda Jones (#3)`` for a tech's appointment, ``✘ unassigned`` otherwise."""
         if side["tech_id"] is None:
-            return _outcome(side["outcome"])
-        text = _outcome(side["outcome"], word=False)
+            return outcome_mark(side["outcome"])
+        text = outcome_mark(side["outcome"], word=False)
         text.append(f" {side['name'] or 'tech'} (#{side['tech_id']})")
         if side["outcome"] != "assigned":
             text.append(f" {side['outcome']}")
@@ -414,151 +391,6 @@ def runs_replay(run_id: Annotated[int, typer.Argument(help="Run id.")], as_json:
             f"Run {d['run_id']} reproduced: {d['appointments']} appointments and "
             f"{d['candidates']} candidate rows match."
         ),
-    )
-
-
-@explain_app.command("appointment")
-def explain_appointment(
-    appointment_id: Annotated[int, typer.Argument(help="Appointment id.")],
-    run: Annotated[
-        int | None, typer.Option("--run", help="Run id; default the latest run that considered it.")
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Why the appointment got its tech (or none): every candidate ranked, failed rules, scores, margin."""
-    from routing.cli.output import emit
-    from routing.scheduling.explain import explain_appointment as explain
-
-    emit(explain(initialised_engine(), appointment_id, run), as_json, _print_appointment)
-
-
-def _hanging(indent: int, lead: str, text: str) -> Any:
-    """``lead`` then ``text`` after ``indent`` spaces; wrapped lines of ``text`` stay under its start."""
-    from rich.table import Table
-    from rich.text import Text
-
-    grid = Table.grid()
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row(Text(" " * indent + lead), Text(text))
-    return grid
-
-
-def _print_appointment(d: dict[str, Any]) -> None:
-    from rich.text import Text
-
-    from routing.cli.output import console
-
-    out = console()
-    head = (
-        f"Appointment {d['appointment_id']} ({d['location']}, {d['date']} {d['slot']}, "
-        f"profile {d['profile']}) in run {d['run_id']}: "
-    )
-    if d["outcome"] == "assigned":
-        head += f"assigned to {d['tech_name']} (#{d['tech_id']}) with score {d['score']:.2f}"
-        if d["margin"] is not None:
-            head += f", {d['margin']:.2f} ahead of #{d['runner_up_tech_id']}"
-    else:
-        head += d["outcome"]
-    out.print(Text(head, style="bold"))
-    if d["tie_break"]:
-        out.print(_hanging(2, "Tie-break: ", str(d["tie_break"])))
-    if d["skipped"]:
-        out.print(_hanging(2, "Skipped at commit: ", str(d["skipped"].get("message"))))
-    elsewhere = [c for c in d["candidates"] if any(f["rule"] == "location" for f in c["failed_rules"])]
-    for c in d["candidates"]:
-        if c in elsewhere:
-            continue
-        mark = "✔" if c["chosen"] else ("·" if c["eligible"] else "✘")
-        score = "" if c["score"] is None else f" {c['score']:.2f}"
-        rank = f" rank {c['rank']}" if c["rank"] else ""
-        out.print(_hanging(2, f"{mark} ", f"{c['name']} (#{c['tech_id']}){score}{rank}"))
-        for f in c["failed_rules"]:
-            out.print(_hanging(6, f"{f['rule']}: ", f["message"]))
-        if c["why_not"]:
-            out.print(_hanging(6, "", c["why_not"]))
-    if elsewhere:
-        out.print(_hanging(2, "", f"{len(elsewhere)} other techs in scope do not work {d['location']}."))
-    if d["blocking"]:
-        out.print(
-            _hanging(
-                2,
-                "Blocking: ",
-                ", ".join(f"{k} ({v} tech{'' if v == 1 else 's'})" for k, v in d["blocking"].items()),
-            )
-        )
-    if d["suggestion"]:
-        out.print(_hanging(2, "Suggestion: ", d["suggestion"]["message"]))
-
-
-@explain_app.command("tech")
-def explain_tech(
-    tech_id: Annotated[int, typer.Argument(help="Technician id.")],
-    run: Annotated[int, typer.Option("--run", help="Run id.")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Why the tech got (or did not get) each appointment in the run's scope."""
-    from routing.cli.output import emit
-    from routing.scheduling.explain import explain_tech as explain
-
-    emit(explain(initialised_engine(), tech_id, run), as_json, _print_tech)
-
-
-def _print_tech(d: dict[str, Any]) -> None:
-    from rich.text import Text
-
-    from routing.cli.output import Column, DayFormat, console, print_table
-
-    out = console()
-    out.print(
-        Text(f"{d['name']} (#{d['tech_id']}) in run {d['run_id']}: {len(d['assigned'])} jobs", style="bold")
-    )
-    shown = [
-        n for n in d["not_assigned"] if not (n["reason"] == "rule" and n["rules"][0]["rule"] == "location")
-    ]
-    days = DayFormat.of(a["date"] for a in [*d["assigned"], *shown])
-    rows = [
-        {
-            **a,
-            "mark": _outcome(a.get("outcome", "assigned"), word=False),
-            "day": days.day(a["date"]),
-            "result": ("skipped at commit; " if a.get("outcome") == "skipped" else "")
-            + f"score {_number(a['score'])}",
-        }
-        for a in d["assigned"]
-    ] + [
-        {
-            **n,
-            "mark": _outcome("unassigned", word=False),
-            "day": days.day(n["date"]),
-            "result": n.get("message"),
-        }
-        for n in shown
-    ]
-    if rows:
-        year = "" if days.year is None else f" ({days.year})"
-        print_table(
-            f"Appointments in scope{year}: ✔ given to this tech, ✘ not and why",
-            rows,
-            [
-                Column("mark", "", keep=True),
-                Column("appointment_id", "appt", "right", keep=True, wide_header="appointment"),
-                Column("day", "date", keep=True),
-                Column("slot", "slot", keep=True),
-                Column("location", "loc", wide_header="location"),
-                Column("result", "score or why not"),
-            ],
-        )
-    summary = d["free_but_unassigned"]
-    out.print(
-        _hanging(
-            2,
-            "Summary: ",
-            f"lost to a better-scored tech {summary['lost_to_tech']}, "
-            f"capacity taken {summary['lost_capacity']}, "
-            f"rules {_counts(summary['rules'])}, not at the location {summary['not_at_location']}."
-            + (" Free but unassigned." if summary["free"] else ""),
-        )
     )
 
 

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from routing.cli.database import initialised_engine
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+from routing.cli.output import JsonOpt
 
 zips_app = typer.Typer(
     help="Maintain the zip -> location mapping: import spreadsheets, edit rows, find unmapped zips.",
