@@ -21,6 +21,7 @@ from prefect.utilities.annotations import quote
 from flows.artifacts import import_summary_markdown, import_table_rows
 from flows.database import require_current_database
 from flows.parameters import ImportDecision, ZipImportRequest
+from routing.words import plural
 from routing.zips.service import ImportPreview, ImportSource
 
 T = TypeVar("T")
@@ -102,7 +103,8 @@ def zip_import(request: ZipImportRequest) -> State[Any]:
     if not import_preview.ok:
         publish(_whole(summary), mode=request.mode, outcome="invalid, nothing written")
         return Failed(
-            message=f"Import {summary['import_id']} has {len(summary['errors'])} errors; nothing was written."
+            message=f"Import {summary['import_id']} has {plural(len(summary['errors']), 'error')}; "
+            "nothing was written."
         )
     if request.mode == "preview":
         publish(_whole(summary), mode=request.mode, outcome="previewed")

@@ -10,6 +10,7 @@ import typer
 
 from routing.cli.database import initialised_engine
 from routing.cli.output import JsonOpt
+from routing.words import plural
 
 zips_app = typer.Typer(
     help="Maintain the zip -> location mapping: import spreadsheets, edit rows, find unmapped zips.",
@@ -212,8 +213,9 @@ def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
     out.print(
         Text(
             f"Import {document['import_id']} ({document.get('kind', 'import')}): {document['status']} — "
-            f"{document['rows']} rows: {document['new']} new, {document['updated']} updated, "
-            f"{document['unchanged']} unchanged, {len(errors)} errors, {len(warnings)} warnings",
+            f"{plural(document['rows'], 'row')}: {document['new']} new, {document['updated']} updated, "
+            f"{document['unchanged']} unchanged, {plural(len(errors), 'error')}, "
+            f"{plural(len(warnings), 'warning')}",
             style="bold",
         )
     )

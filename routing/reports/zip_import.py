@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from routing.errors import NotFound
 from routing.reports import charts
 from routing.reports import html as h
+from routing.words import plural
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,6 @@ def issues(record: ImportRecord, *, max_rows: int = 1000) -> h.Html:
             h.section("Warnings", h.table(warnings, ISSUE_COLUMNS, max_rows=max_rows, empty="No warnings.")),
         ]
     )
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 error``, ``3 errors``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _row_key(issue: dict[str, Any]) -> tuple[int, str]:

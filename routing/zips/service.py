@@ -22,6 +22,7 @@ from routing.config import mask_secrets
 from routing.db.base import utcnow
 from routing.errors import BadInput, ValidationFailed
 from routing.geo import zip_table
+from routing.words import plural
 from routing.zips import records
 from routing.zips.apply import lock_mapping, read_locations, read_mapping, upsert_mapping
 from routing.zips.enrich import Reference
@@ -168,7 +169,7 @@ def apply_import(engine: Engine, preview: ImportPreview, *, actor: str | None = 
     """
     if not preview.ok:
         raise ValidationFailed(
-            f"Import {preview.import_id} has {len(preview.errors)} errors; nothing was applied.",
+            f"Import {preview.import_id} has {plural(len(preview.errors), 'error')}; nothing was applied.",
             details=[issue.as_dict() for issue in preview.errors],
         )
     try:

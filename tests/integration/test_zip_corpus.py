@@ -158,7 +158,9 @@ def test_invalid_corpus_file_reports_exact_codes_and_rows_and_writes_nothing(
     assert {(w.row, w.column, w.code) for w in preview.warnings} == expected_warnings
     assert all(issue.message for issue in (*preview.errors, *preview.warnings))
     assert preview.status == "invalid"
-    with pytest.raises(ValidationFailed, match="errors; nothing was applied"):
+    count = len(preview.errors)
+    said = f"{count} error{'' if count == 1 else 's'}; nothing was applied"  # never '1 errors'
+    with pytest.raises(ValidationFailed, match=said):
         service.apply_import(engine, preview)
     assert data_checksum(engine) == before
     assert import_statuses(engine) == ["invalid"]
