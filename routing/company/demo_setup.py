@@ -11,7 +11,7 @@ import polars as pl
 from routing.company.demo_data import COMPANY_NAME, FIRST_NAMES, LAST_NAMES, WORK_ORDER_TYPES, ZIP_NOTES
 from routing.company.demo_geo import miles_between
 from routing.company.demo_parties import party_fields, pick
-from routing.company.demo_techs import DemoTech
+from routing.company.demo_techs import FIRE_RULE_LEVEL, DemoTech
 
 UNMAPPED_SHARE = 0.07  # customer zips left out of the mapping on purpose
 LEAD_SHARE = 0.10  # leads per customer
@@ -96,7 +96,9 @@ def profiles(branches: pl.DataFrame, areas: pl.DataFrame, techs: Sequence[DemoTe
             "work_order_types": ["inspection"],
             "working_hours": WEEKDAY_HOURS,
             "travel_buffer_minutes": 15,
-            "territory_rules": [{"kind": "skill", "skill": "fire", "min_level": 3, "zips": [first_prefix]}],
+            "territory_rules": [
+                {"kind": "skill", "skill": "fire", "min_level": FIRE_RULE_LEVEL, "zips": [first_prefix]}
+            ],
             "weights": {"distance": 30, "preferred": 10, "workload": 20, "priority": 10, "skill": 30},
         },
         {

@@ -17,7 +17,7 @@ import pytest
 
 from routing.company.demo import SIZES, build_demo_company, business_days, demo_counts, next_monday
 from routing.company.demo_data import ANCHORS, SLOTS
-from routing.company.demo_techs import allocate
+from routing.company.demo_techs import INACTIVE_SHARE, SUBCONTRACTOR_SHARE, allocate
 from routing.company.schema import CompanyFile, TechIn
 from routing.geo import haversine_miles, zip_table
 
@@ -234,6 +234,67 @@ def test_techs_are_varied_like_a_real_workforce() -> None:
     levels = Counter(s.level for t in techs for s in t.skills)
     assert set(levels) == {1, 2, 3, 4, 5}
     assert {s.skill for t in techs for s in t.skills} == {"alarm", "fire", "video", "access"}
+
+
+def qualified(tech: TechIn, required: dict[str, int]) -> bool:
+    levels = {s.skill: s.level for s in tech.skills}
+    return all(levels.get(skill, 0) >= level for skill, level in required.items())
+
+
+@pytest.mark.parametrize("size", ["small", "medium", "large"])
+@pytest.mark.parametrize("seed", [7, 8])
+def test_every_branch_has_active_techs_qualified_for_every_work_order_type_in_its_demand(
+    size: str, seed: int
+) -> None:
+    company = built(size, seed)
+    required = {w.code: {r.skill: r.min_level for r in w.required_skills} for w in company.work_order_types}
+    demand: defaultdict[str, set[str]] = defaultdict(set)
+    for a in company.appointments:
+        demand[a.location or ""].add(a.work_order_type)
+    assert set(demand) == {loc.code for loc in company.locations}
+    for location, types in demand.items():
+        staff = [t for t in company.techs if t.active and location in t.locations]
+        for code in types:
+            holders = [t.email for t in staff if qualified(t, required[code])]
+            assert len(holders) >= 2, (size, seed, location, code, holders)  # one absence stops nothing
+    # the Fire inspections profile's skill rule: a qualified tech wherever its inspections are
+    rule = next(r for p in company.profiles for r in p.territory_rules if r.kind == "skill")
+    customers = {c.external_id: c for c in company.customers}
+    ruled = {
+        a.location
+        for a in company.appointments
+        if a.work_order_type == "inspection"
+        and any(customers[a.customer].zip.startswith(z) for z in rule.zips)
+    }
+    assert ruled
+    for location in ruled:
+        staff = [t for t in company.techs if t.active and location in t.locations]
+        assert any(qualified(t, {rule.skill or "": rule.min_level}) for t in staff), (size, seed, location)
+
+
+@pytest.mark.parametrize("size", ["small", "medium", "large"])
+def test_training_for_the_demand_does_not_make_everyone_a_senior(size: str) -> None:
+    company = built(size)
+    required = [{r.skill: r.min_level for r in w.required_skills} for w in company.work_order_types]
+    all_round = [t for t in company.techs if all(qualified(t, r) for r in required)]
+    assert len(all_round) <= 0.2 * len(company.techs)
+    basic = [t for t in company.techs if not any(s.skill in ("fire", "access") for s in t.skills)]
+    assert len(basic) >= 0.2 * len(company.techs)
+
+
+@pytest.mark.parametrize(("size", "inactive"), [("small", 0), ("medium", 1), ("large", 29)])
+@pytest.mark.parametrize("seed", [7, 8])
+def test_each_branch_has_its_share_of_inactive_techs_and_subcontractors_whatever_the_seed(
+    size: str, inactive: int, seed: int
+) -> None:
+    techs = built(size, seed).techs
+    staff = Counter(t.locations[0] for t in techs)
+    idle = Counter(t.locations[0] for t in techs if not t.active)
+    subcontractors = Counter(t.locations[0] for t in techs if t.priority == 2)
+    for location, count in staff.items():
+        assert idle[location] == round(count * INACTIVE_SHARE), location
+        assert subcontractors[location] == round(count * SUBCONTRACTOR_SHARE), location
+    assert sum(idle.values()) == inactive
 
 
 def test_seniors_have_more_and_higher_skills_than_juniors() -> None:
