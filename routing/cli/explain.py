@@ -1,5 +1,5 @@
-"""Explain commands: why a run gave an appointment its tech (or none), and why a tech got what she
-got. Read from the run's stored reasoning; heavy imports stay inside the commands."""
+"""Explain commands: why a run gave an appointment its tech (or none), and why a tech got what
+they got. Read from the run's stored reasoning; heavy imports stay inside the commands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from routing.cli.database import initialised_engine
 from routing.cli.output import JsonOpt, hanging, number, outcome_mark, rule_counts
+from routing.words import plural
 
 explain_app = typer.Typer(
     help="Why a run decided what it did (from the run's stored reasoning).", no_args_is_help=True
@@ -19,7 +20,12 @@ explain_app = typer.Typer(
 def explain_appointment(
     appointment_id: Annotated[int, typer.Argument(help="Appointment id.")],
     run: Annotated[
-        int | None, typer.Option("--run", help="Run id; default the latest run that considered it.")
+        int | None,
+        typer.Option(
+            "--run",
+            help="Run id; default the latest run that considered it and applied its plan "
+            "(a dry run only when no such run did).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -36,27 +42,39 @@ def _print_appointment(d: dict[str, Any]) -> None:
     from routing.cli.output import console
 
     out = console()
+    dry = d.get("dry_run")
     head = (
         f"Appointment {d['appointment_id']} ({d['location']}, {d['date']} {d['slot']}, "
-        f"profile {d['profile']}) in run {d['run_id']}: "
+        f"profile {d['profile']}) in {'dry run' if dry else 'run'} {d['run_id']}: "
     )
+    would = "would be " if dry else ""
+    runner_up = f"{d['runner_up_name']} (#{d['runner_up_tech_id']})"
     if d["outcome"] == "assigned":
-        head += f"assigned to {d['tech_name']} (#{d['tech_id']}) with score {d['score']:.2f}"
-        if d["margin"] is not None:
-            head += f", {d['margin']:.2f} ahead of #{d['runner_up_tech_id']}"
+        head += f"{would}assigned to {d['tech_name']} (#{d['tech_id']}) with score {d['score']:.2f}"
+        if d["margin"] is not None and d["margin"] >= 0:
+            head += f", {d['margin']:.2f} ahead of {runner_up}"
+        elif d["margin"] is not None:
+            head += f", {-d['margin']:.2f} below {runner_up}"
     else:
-        head += d["outcome"]
+        head += would + {"unassigned": "left unassigned"}.get(d["outcome"], d["outcome"])
     out.print(Text(head, style="bold"))
+    if d.get("run_selected"):
+        out.print(hanging(2, "Run: ", f"{d['run_selected']} (choose another with --run)"))
+    if d["margin"] is not None and d["margin"] < 0 and d.get("runner_up_why_not"):
+        out.print(hanging(2, f"Why not {runner_up}: ", d["runner_up_why_not"]))
     if d["tie_break"]:
         out.print(hanging(2, "Tie-break: ", str(d["tie_break"])))
     if d["skipped"]:
         out.print(hanging(2, "Skipped at commit: ", str(d["skipped"].get("message"))))
     elsewhere = [c for c in d["candidates"] if any(f["rule"] == "location" for f in c["failed_rules"])]
-    for c in d["candidates"]:
+    for c in d["candidates"]:  # eligible by rank, then the rejected
         if c in elsewhere:
             continue
         mark = "✔" if c["chosen"] else ("·" if c["eligible"] else "✘")
-        score = "" if c["score"] is None else f" {c['score']:.2f}"
+        if c["score"] is None:
+            score = ""
+        else:  # only eligible candidates are ranked; a rejected one's score is what it would have been
+            score = f" {c['score']:.2f}" if c["eligible"] else f" (would score {c['score']:.2f})"
         rank = f" rank {c['rank']}" if c["rank"] else ""
         out.print(hanging(2, f"{mark} ", f"{c['name']} (#{c['tech_id']}){score}{rank}"))
         for f in c["failed_rules"]:
@@ -96,9 +114,10 @@ def _print_tech(d: dict[str, Any]) -> None:
     from routing.cli.output import Column, DayFormat, console, print_table
 
     out = console()
-    out.print(
-        Text(f"{d['name']} (#{d['tech_id']}) in run {d['run_id']}: {len(d['assigned'])} jobs", style="bold")
-    )
+    dry = d.get("dry_run")
+    jobs = plural(len(d["assigned"]), "job")
+    where = f"in dry run {d['run_id']}: would get {jobs}" if dry else f"in run {d['run_id']}: {jobs}"
+    out.print(Text(f"{d['name']} (#{d['tech_id']}) {where}", style="bold"))
     shown = [
         n for n in d["not_assigned"] if not (n["reason"] == "rule" and n["rules"][0]["rule"] == "location")
     ]

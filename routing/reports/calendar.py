@@ -121,7 +121,7 @@ def calendars(
             parts.append(h.note(f"{day:%a %Y-%m-%d}: no tech working."))
             continue
         ids = shown["tech_id"].to_list()
-        labels = {r["tech_id"]: f"{r['name']} #{r['tech_id']}" for r in shown.iter_rows(named=True)}
+        labels = {r["tech_id"]: f"{r['name']} (tech {r['tech_id']})" for r in shown.iter_rows(named=True)}
         spans = [
             {**s, "row": labels[s["tech_id"]]}
             for s in background_spans(snapshot, day, ids) + lay_out(jobs.filter(pl.col("tech_id").is_in(ids)))

@@ -14,7 +14,7 @@ CANDIDATE_COLUMNS = {
     "rank": "Rank",
     "tech": "Tech",
     "eligible": "Eligible",
-    "score": "Score",
+    "score_shown": "Score",
     "distance_miles": "Miles",
     "s_distance": "Distance",
     "s_preferred": "Preferred",
@@ -24,8 +24,9 @@ CANDIDATE_COLUMNS = {
     "why": "Failed rules / outcome",
 }
 COMPACT_COLUMNS = {
-    "seq": "#",
-    "external_id": "Appointment",
+    "appointment_id": "Appt",
+    "external_id": "External id",
+    "seq": "Order decided",
     "date": "Day",
     "slot_start": "Slot",
     "work_order_type": "Type",
@@ -37,13 +38,14 @@ COMPACT_COLUMNS = {
 }
 FREE_COLUMNS = {
     "name": "Tech",
-    "tech_id": "Id",
+    "tech_id": "Tech id",
     "locations": "Locations",
     "working": "Slots they were working",
     "reasons": "Why they got none of them",
 }
 FREE_ROW_COLUMNS = {
-    "external_id": "Appointment",
+    "appointment_id": "Appt",
+    "external_id": "External id",
     "date": "Day",
     "slot_start": "Slot",
     "location_code": "Location",
@@ -68,16 +70,36 @@ def failure_text(failed_rules: str | None, facts: str | None, tech: str, names: 
     return "; ".join(sentence(code, values.get(code) or {}, tech, lookup) for code in codes)
 
 
+def tech_label(name: str | None, tech_id: int | None) -> str:
+    """``Sharon Mason (tech 2)``: a tech is never labelled ``#2`` (``#`` reads as an order)."""
+    if tech_id is None:
+        return name or "?"
+    return f"{name or '?'} (tech {tech_id})"
+
+
+def appt_label(appointment_id: Any, external_id: str | None = None) -> str:
+    """``appt 53 (DEMO-A000053)``: the appointment id, then the company's own reference."""
+    return f"appt {appointment_id} ({external_id})" if external_id else f"appt {appointment_id}"
+
+
 def _tech(names: dict[int, str], tech_id: int | None) -> str:
-    return f"{names.get(tech_id, '?') if tech_id is not None else '?'} #{tech_id}"
+    return tech_label(names.get(tech_id, "?") if tech_id is not None else "?", tech_id)
 
 
 def lost_text(row: dict[str, Any], names: dict[int, str], winner_score: float | None) -> str:
-    """Why an (initially) eligible candidate did not get the appointment, from ``lost_*`` columns."""
+    """Why an (initially) eligible candidate did not get the appointment, from ``lost_*`` columns.
+
+    A lost capacity row that is still eligible is the optimal plan's (it needed the tech
+    elsewhere); one that failed the rule is greedy's (an assignment earlier in this run).
+    """
     winner = _tech(names, row["lost_to_tech_id"]) if row["lost_to_tech_id"] is not None else "another tech"
     reason = row["lost_reason"]
-    if row["lost_to_appointment_id"] is not None or reason in ("conflict", "daily_cap"):
-        return f"capacity went to appointment {row['lost_to_appointment_id']} earlier in this run"
+    other = row["lost_to_appointment_id"]
+    if other is not None or reason in ("conflict", "daily_cap"):
+        if row.get("eligible"):
+            where = "in an overlapping slot" if reason == "conflict" else "that day, up to the daily cap"
+            return f"the plan needed this tech elsewhere: it gave them appt {other} {where}"
+        return f"capacity went to appt {other}, given to this tech earlier in this run"
     if reason == "tie":
         return f"lost to {winner} on the tie-break"
     if reason == "plan":
@@ -105,7 +127,10 @@ def candidate_rows(
             parts = ["chosen"]
         elif c["lost_to_tech_id"] is not None or c["lost_to_appointment_id"] is not None or c["lost_reason"]:
             parts.append(lost_text(c, names, winner_scores.get(c["appointment_id"])))
-        rows.append({**c, "tech": tech, "why": "; ".join(p for p in parts if p)})
+        # only eligible candidates are ranked and compared; a rejected one's score is hypothetical
+        score = c["score"]
+        shown = score if c["eligible"] or score is None else f"(would score {score:.2f})"
+        rows.append({**c, "tech": tech, "score_shown": shown, "why": "; ".join(p for p in parts if p)})
     return rows
 
 
@@ -128,17 +153,21 @@ def candidate_table(candidates: pl.DataFrame, names: dict[int, str], *, max_reje
 
 
 def appointment_summary(appt: dict[str, Any]) -> str:
-    """One line: order, appointment, when, where, what, outcome and the chosen tech."""
+    """One line: appointment, when, where, what, outcome and the chosen tech."""
     slot = f"{appt['slot_start']:%H:%M}–{appt['slot_end']:%H:%M}" if appt["slot_start"] else ""
     when = f"{appt['date']:%a %Y-%m-%d}" if appt["date"] else ""
-    name = appt["external_id"] or appt["appointment_id"]
+    name = appt_label(appt["appointment_id"], appt["external_id"])
     where = f"{appt['location_code']} · {appt['work_order_type']}"
-    line = f"#{appt['seq']} {name} · {when} {slot} · {where} · {appt['outcome']}"
+    line = f"{name} · {when} {slot} · {where} · {appt['outcome']}"
     if appt["outcome"] == "assigned":
-        line += f" → {appt['tech_name']} #{appt['tech_id']} (score {_num(appt['score'])}"
+        line += f" → {tech_label(appt['tech_name'], appt['tech_id'])} (score {_num(appt['score'])}"
         if appt["runner_up_tech_id"] is not None:
-            runner_up = f"{appt['runner_up_name']} #{appt['runner_up_tech_id']}"
-            line += f", {_num(appt['margin'])} ahead of {runner_up}"
+            runner_up = tech_label(appt["runner_up_name"], appt["runner_up_tech_id"])
+            margin = appt["margin"]
+            if isinstance(margin, float) and margin < 0:
+                line += f", {_num(-margin)} below {runner_up}, whom the plan needed elsewhere"
+            else:
+                line += f", {_num(margin)} ahead of {runner_up}"
         line += ")"
     else:
         line += f" ({appt['candidates_eligible']} of {appt['candidates_total']} candidates eligible"
@@ -150,19 +179,44 @@ def _num(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
+def detail_text(detail: str | None) -> str:
+    """The stored ``run_appointments.detail`` JSON in words (what blocked it, or why it was skipped)."""
+    if not detail:
+        return ""
+    try:
+        values = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(values, dict):
+        return str(values)
+    if "skipped" in values:
+        return f"skipped at commit ({values['skipped']}): {values.get('message') or ''}".rstrip(": ")
+    parts = []
+    blocking = values.get("blocking") or {}
+    if isinstance(blocking, dict) and blocking:
+        rules = ", ".join(f"{rule} ({n} tech{'' if n == 1 else 's'})" for rule, n in blocking.items())
+        parts.append(f"rejected by {rules}")
+    elsewhere = values.get("not_at_location")
+    if elsewhere:
+        parts.append(f"{elsewhere} tech{' does' if elsewhere == 1 else 's do'} not work the location")
+    rest = {k: v for k, v in values.items() if k not in ("blocking", "not_at_location")}
+    parts.extend(f"{k.replace('_', ' ')}: {v}" for k, v in rest.items())
+    return "; ".join(parts) or "nothing recorded"
+
+
 def appointment_block(
     appt: dict[str, Any], candidates: pl.DataFrame, names: dict[int, str], *, max_rejected: int
 ) -> h.Html:
     """A collapsible block: the appointment's facts and its ranked candidate table."""
     facts = {
-        "Appointment": f"{appt['appointment_id']} ({appt['external_id']})",
+        "Appointment": appt_label(appt["appointment_id"], appt["external_id"]),
         "Customer": appt["customer_name"],
         "Customer notes": appt["customer_notes"],
         "Zip": appt["zip"],
         "Profile": appt["profile_name"],
         "Duration": f"{appt['duration_minutes']} min" if appt["duration_minutes"] else "",
         "Tie-break": appt["tie_break"],
-        "Recorded detail": appt["detail"],
+        "Recorded detail": detail_text(appt["detail"]),
     }
     return h.details(
         appointment_summary(appt),
@@ -240,11 +294,11 @@ def free_techs(
             if rows
             else pl.DataFrame()
         )
-        label = f"{tech['name']} #{tech['tech_id']}: {tech['reasons']}"
+        label = f"{tech_label(tech['name'], tech['tech_id'])}: {tech['reasons']}"
         parts.append(h.details(label, h.table(table, FREE_ROW_COLUMNS, max_rows=max_rows)))
     if idle_without.height:
         listed = ", ".join(
-            f"{r['name']} #{r['tech_id']} ({r['locations']})"
+            f"{tech_label(r['name'], r['tech_id'])}, {r['locations']}"
             for r in idle_without.head(100).iter_rows(named=True)
         )
         count = idle_without.height

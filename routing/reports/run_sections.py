@@ -35,12 +35,45 @@ def header(run: RunInfo, database: str, appointments_csv: str = "") -> h.Html:
     if run.error:
         facts["Error"] = h.tag("span", run.error, class_="rr-bad")
     if run.stats:
-        facts["Statistics"] = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in run.stats.items())
+        facts["Statistics"] = stats_text(run.stats)
     if run.prefect_flow_run_id:
         facts["Prefect flow run"] = run.prefect_flow_run_id
     if appointments_csv:
         facts["Every appointment (CSV)"] = h.link(appointments_csv, appointments_csv)
-    return h.join([h.style(), h.heading(f"Scheduler run {run.id}: {run.status}", 1), h.key_values(facts)])
+    return h.join(
+        [h.style(), h.heading(f"{run_title(run.id, run.dry_run)}: {run.status}", 1), h.key_values(facts)]
+    )
+
+
+def run_title(run_id: int, dry_run: bool) -> str:
+    """``Scheduler run 6`` or ``Scheduler dry run 1``."""
+    return f"Scheduler {'dry run' if dry_run else 'run'} {run_id}"
+
+
+STATUS_WORDS = {
+    "feasible": "feasible at the time limit",
+    "hint_only": "the greedy plan (no solution in time)",
+}
+
+
+def stats_text(stats: dict[str, Any]) -> str:
+    """The run's statistics in words: ``candidates 810, …, solver status: optimal in 5 partitions``."""
+    parts = []
+    for key, value in stats.items():
+        label = key.replace("_", " ")
+        if key == "solver_status" and isinstance(value, dict):
+            counts = ", ".join(
+                f"{STATUS_WORDS.get(str(status), str(status))} in {n} partition{'' if n == 1 else 's'}"
+                for status, n in value.items()
+            )
+            parts.append(f"{label}: {counts or 'no partition'}")
+        elif isinstance(value, dict):
+            parts.append(f"{label}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items()))
+        elif key.endswith("_s") and isinstance(value, int | float):
+            parts.append(f"{key[:-2].replace('_', ' ')} {value:g} s")
+        else:
+            parts.append(f"{label} {value:,}" if isinstance(value, int) else f"{label} {value}")
+    return ", ".join(parts)
 
 
 def scope_text(scope: dict[str, Any]) -> str:
@@ -199,7 +232,7 @@ def workload(jobs: pl.DataFrame, *, max_bars: int = 40) -> h.Html:
     if jobs.height == 0:
         return h.section("Jobs per tech", h.note("No tech in scope."))
     if jobs.height <= max_bars:
-        labels = [f"{n} #{i}" for n, i in zip(jobs["name"], jobs["tech_id"], strict=True)]
+        labels = [f"{n} (tech {i})" for n, i in zip(jobs["name"], jobs["tech_id"], strict=True)]
         chart = charts.bars(
             labels, jobs["jobs"].to_list(), title="Jobs per tech", xlabel="jobs", colour="#1e88e5"
         )
@@ -207,7 +240,7 @@ def workload(jobs: pl.DataFrame, *, max_bars: int = 40) -> h.Html:
     chart = charts.histogram(
         jobs["jobs"].to_list(), title="How many techs got how many jobs", xlabel="jobs", ylabel="techs"
     )
-    columns = {"name": "Tech", "tech_id": "Id", "locations": "Locations", "jobs": "Jobs"}
+    columns = {"name": "Tech", "tech_id": "Tech id", "locations": "Locations", "jobs": "Jobs"}
     return h.section(
         "Jobs per tech",
         chart,

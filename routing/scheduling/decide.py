@@ -180,12 +180,16 @@ def _decide(snapshot: Snapshot, params: Params, progress: Progress | None = None
 
 
 def _appointment_frame(prepared: Prepared, cands: pl.DataFrame, record: Record) -> pl.DataFrame:
+    # the runner-up: the best-ranked eligible candidate other than the chosen one (optimal may
+    # choose below rank 1, so it is not "rank 2"); none when nobody was chosen
+    other = pl.col("rank").is_not_null() & ~pl.col("chosen") & pl.col("chosen").any()
+    runner_up = other & (pl.col("rank") == pl.col("rank").filter(other).min())
     per_row = cands.group_by("seq").agg(
         candidates_total=pl.len().cast(pl.Int64),
         candidates_eligible=pl.col("eligible").sum().cast(pl.Int64),
         score=pl.col("score").filter(pl.col("chosen")).first(),
-        runner_up_tech_id=pl.col("tech_id").filter(pl.col("rank") == 2).first(),
-        runner_up_score=pl.col("score").filter(pl.col("rank") == 2).first(),
+        runner_up_tech_id=pl.col("tech_id").filter(runner_up).first(),
+        runner_up_score=pl.col("score").filter(runner_up).first(),
         **{f"n_{code}": pl.col(f"fail_{code}").sum() for code in RULES if f"fail_{code}" in cands.columns},
     )
     n_roster = prepared.snapshot.techs.height

@@ -1,6 +1,6 @@
 """Explanations answered from a run's stored data alone (never a re-computation).
 
-"Why did X get job Y?" (``explain_appointment``) and "why didn't Y get a job when she was free?"
+"Why did X get job Y?" (``explain_appointment``) and "why didn't Y get a job while free?"
 (``explain_tech``). Sentences are rendered from the stored codes and facts when read.
 """
 
@@ -95,41 +95,111 @@ def _slot(row: Any) -> str:
     return f"{row.slot_start:%H:%M}-{row.slot_end:%H:%M}"
 
 
-def _latest_run_for(conn: Connection, appointment_id: int) -> int:
-    run_id = conn.execute(
+def _latest_run_for(conn: Connection, appointment_id: int) -> tuple[int, str]:
+    """The run to explain by default, and why it was picked: the latest run that applied its plan
+    and considered the appointment; only when none did, the latest dry run that considered it."""
+    considered = (
         select(RunAppointment.run_id)
+        .join(ScheduleRun, ScheduleRun.id == RunAppointment.run_id)
         .where(RunAppointment.appointment_id == appointment_id)
         .order_by(RunAppointment.run_id.desc())
         .limit(1)
-    ).scalar()
+    )
+    run_id = conn.execute(considered.where(ScheduleRun.dry_run.is_(False))).scalar()
+    if run_id is not None:
+        return int(run_id), f"the latest run that considered appointment {appointment_id}"
+    run_id = conn.execute(considered).scalar()
     if run_id is None:
         raise NotFound(f"No scheduler run has considered appointment {appointment_id}.")
-    return int(run_id)
+    return int(run_id), (
+        f"the latest dry run that considered appointment {appointment_id}: "
+        "no run that applied its plan has considered it"
+    )
 
 
-def _lost_sentence(row: dict[str, Any], chosen_score: float | None, roster: Roster) -> str | None:
+def _ids(values: list[int]) -> str:
+    return ("appointment " if len(values) == 1 else "appointments ") + ", ".join(map(str, values))
+
+
+def _lost_sentence(
+    row: dict[str, Any],
+    chosen_score: float | None,
+    roster: Roster,
+    strategy: str,
+    plan_jobs: list[int] | None = None,
+) -> str | None:
+    """Why an (initially) eligible tech did not get the appointment, naming the tech (never "her").
+
+    Greedy: an appointment given to the tech earlier in this run took the capacity. Optimal: the
+    plan needed the tech elsewhere (``plan_jobs``: what the plan gave the tech that day).
+    """
     reason = row["lost_reason"]
     if reason is None:
         return None
+    tech = roster.name(row["tech_id"])
+    other = row["lost_to_appointment_id"]
+    jobs = [j for j in plan_jobs or [] if j != row.get("appointment_id")]
+    if reason in ("conflict", "daily_cap") and strategy == "optimal":
+        if reason == "conflict":
+            return (
+                f"the plan needed {tech} elsewhere: it gave {tech} appointment {other} in an "
+                "overlapping slot, which leaves no room for this one"
+            )
+        given = _ids(jobs) if jobs else f"appointment {other}"
+        return f"the plan needed {tech} elsewhere: it gave {tech} {given} that day, up to the daily cap"
     if reason in ("conflict", "daily_cap"):
-        what = "slot" if reason == "conflict" else "daily capacity"
+        if reason == "daily_cap":
+            return (
+                f"{tech} was free for it at the start of the run; appointment {other}, given to {tech} "
+                "earlier in this run, reached the daily cap"
+            )
+        facts = (json.loads(row["facts"]) if row.get("facts") else {}).get("conflict") or {}
+        also = [
+            int(i)
+            for i in dict.fromkeys([facts.get("with"), facts.get("over")])
+            if i is not None and i not in (other, row.get("appointment_id"))
+        ]
+        there = f" ({_ids(also)} {'was' if len(also) == 1 else 'were'} already there)" if also else ""
         return (
-            f"her {what} went to appointment {row['lost_to_appointment_id']}, "
-            "assigned to her earlier in the run or by the plan"
+            f"{tech} was free for it at the start of the run; appointment {other}, given to {tech} "
+            f"earlier in this run, took the last room in the slot{there}"
         )
     winner = roster.label(row["lost_to_tech_id"]) if row["lost_to_tech_id"] is not None else "another tech"
     if reason == "tie":
         return f"tied with {winner} at {row['score']:.2f}; the tie-break chose {winner}"
     if reason == "plan":
-        return f"the optimal plan gave it to {winner}"
+        given = f"; the plan gave {tech} {_ids(jobs)} that day" if jobs else ""
+        return (
+            f"the plan gave it to {winner} although {tech} had room for it "
+            f"(the solver stopped at its time limit){given}"
+        )
     margin = (chosen_score or 0) - (row["score"] or 0)
     return f"{winner} scored {margin:.2f} points higher"
+
+
+def _plan_jobs(conn: Connection, run_id: int, day: Any, tech_ids: list[int]) -> dict[int, list[int]]:
+    """tech -> the appointments the run gave the tech on ``day`` (skipped ones too: the plan's)."""
+    if not tech_ids:
+        return {}
+    ra = RunAppointment
+    rows = conn.execute(
+        select(ra.tech_id, ra.appointment_id)
+        .where(ra.run_id == run_id, ra.date == day, ra.tech_id.in_(tech_ids), ra.outcome != "unassigned")
+        .order_by(ra.appointment_id)
+    )
+    jobs: dict[int, list[int]] = {}
+    for tech_id, appointment_id in rows:
+        if tech_id is not None:
+            jobs.setdefault(int(tech_id), []).append(int(appointment_id))
+    return jobs
 
 
 def explain_appointment(engine: Engine, appointment_id: int, run_id: int | None = None) -> dict[str, Any]:
     """Why the appointment went to whom it went (or to nobody), with every candidate ranked."""
     with engine.connect() as conn:
-        run_id = run_id if run_id is not None else _latest_run_for(conn, appointment_id)
+        run_selected = None
+        if run_id is None:
+            run_id, run_selected = _latest_run_for(conn, appointment_id)
         run = get_run(conn, run_id)
         decided = conn.execute(
             select(RunAppointment).where(
@@ -143,24 +213,18 @@ def explain_appointment(engine: Engine, appointment_id: int, run_id: int | None 
         rows = [
             dict(r._mapping)
             for r in conn.execute(
-                select(*_CANDIDATE_COLUMNS).where(
+                select(RunCandidate.appointment_id, *_CANDIDATE_COLUMNS).where(
                     RunCandidate.run_id == run_id, RunCandidate.appointment_id == appointment_id
                 )
             )
         ]
+        better = [r["tech_id"] for r in rows if r["lost_reason"] in ("daily_cap", "plan")]
+        plan_jobs = _plan_jobs(conn, run_id, decided.date, better) if run.strategy == "optimal" else {}
     chosen = next((r for r in rows if r["chosen"]), None)
     chosen_score = chosen["score"] if chosen else None
     candidates = []
-    for r in sorted(
-        rows,
-        key=lambda r: (
-            not r["chosen"],
-            not r["eligible"],
-            r["rank"] or 10**9,
-            -(r["score"] or 0),
-            r["tech_id"],
-        ),
-    ):
+    # eligible candidates by rank (optimal may choose below rank 1), then the rejected by tech id
+    for r in sorted(rows, key=lambda r: (not r["eligible"], r["rank"] or 0, r["tech_id"])):
         tech = roster.name(r["tech_id"])
         candidates.append(
             {
@@ -179,9 +243,10 @@ def explain_appointment(engine: Engine, appointment_id: int, run_id: int | None 
                 "margin_to_chosen": None
                 if chosen_score is None or r["score"] is None or r["chosen"]
                 else round(chosen_score - r["score"], 4),
-                "why_not": _lost_sentence(r, chosen_score, roster),
+                "why_not": _lost_sentence(r, chosen_score, roster, run.strategy, plan_jobs.get(r["tech_id"])),
             }
         )
+    runner_up = next((c for c in candidates if c["tech_id"] == decided.runner_up_tech_id), None)
     location = codes.get(decided.location_id, str(decided.location_id))
     listed = {r["tech_id"] for r in rows}
     for tech_id in sorted(set(roster.techs) - listed):
@@ -218,6 +283,7 @@ def explain_appointment(engine: Engine, appointment_id: int, run_id: int | None 
         "run_id": run_id,
         "run_started_at": run.started_at,
         "dry_run": bool(run.dry_run),
+        "run_selected": run_selected,
         "strategy": run.strategy,
         "appointment_id": appointment_id,
         "location": location,
@@ -229,6 +295,8 @@ def explain_appointment(engine: Engine, appointment_id: int, run_id: int | None 
         "tech_name": roster.name(decided.tech_id) if decided.tech_id is not None else None,
         "score": decided.score,
         "runner_up_tech_id": decided.runner_up_tech_id,
+        "runner_up_name": runner_up["name"] if runner_up else None,
+        "runner_up_why_not": runner_up["why_not"] if runner_up else None,
         "margin": decided.margin,
         "tie_break": decided.tie_break,
         "candidates_total": len(candidates),
@@ -241,7 +309,7 @@ def explain_appointment(engine: Engine, appointment_id: int, run_id: int | None 
 
 
 def explain_tech(engine: Engine, tech_id: int, run_id: int) -> dict[str, Any]:
-    """For every appointment in the run's scope: assigned to her, or why not (rule or whom she lost to)."""
+    """Every appointment in the run's scope: assigned to the tech, or why not (rule or what it lost to)."""
     with engine.connect() as conn:
         run = get_run(conn, run_id)
         roster = load_roster(conn, run_id)
@@ -277,6 +345,10 @@ def explain_tech(engine: Engine, tech_id: int, run_id: int) -> dict[str, Any]:
             )
         }
     name, active, works = roster.techs[tech_id]
+    mine_by_day: dict[Any, list[int]] = {}  # what the run (the plan) gave this tech, per day
+    for a in appointments.values():
+        if a.tech_id == tech_id and a.outcome != "unassigned":
+            mine_by_day.setdefault(a.date, []).append(a.appointment_id)
     assigned: list[dict[str, Any]] = []
     not_assigned: list[dict[str, Any]] = []
     summary: dict[str, Any] = {"rules": {}, "lost_to_tech": 0, "lost_capacity": 0, "not_at_location": 0}
@@ -294,6 +366,7 @@ def explain_tech(engine: Engine, tech_id: int, run_id: int) -> dict[str, Any]:
                 {
                     **base,
                     "reason": "rule",
+                    "rule": "location",
                     "rules": [{"rule": "location", "message": sentence("location", facts, name)}],
                 }
             )
@@ -332,8 +405,10 @@ def explain_tech(engine: Engine, tech_id: int, run_id: int) -> dict[str, Any]:
             {"rule": f["rule"], "message": f["message"]}
             for f in failed_rules(row["failed_rules"], row["facts"], name, roster)
         ]
+        # the main failing rule (the first, in the rules' order); None when no rule failed
+        entry["rule"] = entry["rules"][0]["rule"] if entry["rules"] else None
         entry["message"] = (
-            _lost_sentence(row, a.score, roster)
+            _lost_sentence(row, a.score, roster, run.strategy, sorted(mine_by_day.get(a.date, [])))
             if entry["reason"] != "rule"
             else "; ".join(f["message"] for f in entry["rules"])
         )
@@ -342,6 +417,8 @@ def explain_tech(engine: Engine, tech_id: int, run_id: int) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "run_started_at": run.started_at,
+        "dry_run": bool(run.dry_run),
+        "strategy": run.strategy,
         "tech_id": tech_id,
         "name": name,
         "active": active,

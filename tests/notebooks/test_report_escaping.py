@@ -69,7 +69,7 @@ def test_the_run_audit_shows_hostile_names_as_text_and_runs_nothing(
     build_company_with_run(sqlite_engine)
     page = render_run_report(sqlite_engine, 1, tmp_path / "run.html")
     dom = open_page(chromium, page, tmp_path / "profile", "--dump-dom")
-    assert_nothing_executed(dom, "Scheduler run 1")
+    assert_nothing_executed(dom, "Scheduler dry run 1")  # the test company's run is a dry run
     assert "&lt;img src=x onerror=alert(1)&gt;" in dom
     assert "&lt;script&gt;document.title='pwned'" in dom
     ARTIFACTS.mkdir(exist_ok=True)

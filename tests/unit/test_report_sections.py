@@ -37,14 +37,14 @@ def test_an_eligible_loser_is_told_who_won_and_by_how_much() -> None:
         schema=CANDIDATE_SCHEMA,
     )  # fmt: skip
     shown = run_details.candidate_rows(rows, NAMES)
-    assert [r["why"] for r in shown] == ["chosen", "lost to Ana #1 by 2.50 points"]
+    assert [r["why"] for r in shown] == ["chosen", "lost to Ana (tech 1) by 2.50 points"]
 
 
 def test_a_candidate_who_lost_capacity_names_the_earlier_appointment() -> None:
     row = candidate(appointment_id=9, tech_id=2, failed_rules="conflict", lost_to_appointment_id=4,
                     lost_to_tech_id=2, lost_reason="conflict")  # fmt: skip
     why = run_details.candidate_rows(pl.DataFrame([row], schema=CANDIDATE_SCHEMA), NAMES)[0]["why"]
-    assert why.endswith("capacity went to appointment 4 earlier in this run")
+    assert why.endswith("capacity went to appt 4, given to this tech earlier in this run")
 
 
 def test_candidate_table_keeps_eligible_rows_and_counts_the_cut_rejections() -> None:
