@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 def init(as_json: JsonOpt = False) -> None:
     """Create or migrate the database to the newest schema (safe to repeat)."""
-    from routing.cli.output import emit, err_console
+    from routing.cli.output import emit
     from routing.db import migrate
     from routing.db.session import get_engine
 
@@ -32,7 +32,7 @@ def init(as_json: JsonOpt = False) -> None:
     emit(
         document,
         as_json,
-        lambda d: err_console().print(f"Database ready: {d['database']} (revision {d['revision']})"),
+        lambda d: typer.echo(f"Database ready: {d['database']} (revision {d['revision']})"),
     )
 
 
@@ -54,11 +54,17 @@ def load(
 
 def demo(
     size: Annotated[
-        str, typer.Option(help="small (3 locations, 15 techs), medium (8, 120) or large (25, 1000).")
+        str,
+        typer.Option(
+            metavar="SIZE", help="small (3 locations, 15 techs), medium (8, 120) or large (25, 1000)."
+        ),
     ] = "small",
-    seed: Annotated[int, typer.Option(help="Same seed, same company.")] = 7,
+    seed: Annotated[int, typer.Option(metavar="N", help="Same seed, same company.")] = 7,
     start: Annotated[
-        str | None, typer.Option("--start", help="First appointment day (YYYY-MM-DD); default: next Monday.")
+        str | None,
+        typer.Option(
+            "--start", metavar="DATE", help="First appointment day (YYYY-MM-DD); default: next Monday."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -82,16 +88,24 @@ def demo(
 
 
 def schema(
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE|FOLDER",
+            help="Write to this file (or company-schema.json in this existing folder) instead of stdout.",
+        ),
+    ] = None,
 ) -> None:
     """Print the company file's JSON Schema."""
     import json
 
     from routing.company.schema import json_schema
+    from routing.reports.service import output_file
 
     text = json.dumps(json_schema(), indent=2)
     if out:
-        out.write_text(text + "\n", encoding="utf-8")
+        output_file(out, "company-schema.json").write_text(text + "\n", encoding="utf-8")
     else:
         typer.echo(text)
 
@@ -117,8 +131,8 @@ def settings_show(as_json: JsonOpt = False) -> None:
 
 @settings_app.command("set")
 def settings_set(
-    key: Annotated[str, typer.Argument(help="Setting name, e.g. auto_assign_on_create.")],
-    value: Annotated[str, typer.Argument(help="New value: true/false, a number or text.")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="Setting name, e.g. auto_assign_on_create.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="New value: true/false, a number or text.")],
     as_json: JsonOpt = False,
 ) -> None:
     """Change one company setting (validated; nothing changes on a bad value)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -55,9 +55,19 @@ def main() -> None:
 
     as_json = "--json" in sys.argv
     try:
-        app(standalone_mode=True)
+        # Not standalone: usage errors reach this function, so that with --json they print the JSON
+        # error document too (exit 2); without it they print as click prints them.
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # unknown option, missing argument, bad choice...
+        show = getattr(exc, "show", None)  # click's exceptions print usage and hint themselves
+        if as_json or show is None:
+            _fail(exc.format_message(), exc.exit_code, as_json, [])
+        show()
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:  # Ctrl-C or end of input at a prompt
+        _fail("Aborted.", 1, as_json, [])
     except RoutingError as exc:
-        _fail(exc.message, exc.exit_code, as_json, exc.details)
+        _fail(exc.message, exc.exit_code, as_json, exc.details, exc.extra)
     except KeyboardInterrupt:
         _fail("Interrupted.", 130, as_json, [])
     except Exception as exc:
@@ -66,6 +76,7 @@ def main() -> None:
         if isinstance(exc, DBAPIError):
             _fail(_database_failure(exc), 2, as_json, [])
         raise
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def _database_failure(exc: Any) -> str:
@@ -105,11 +116,14 @@ def _schema_problem() -> str | None:
         return None
 
 
-def _fail(message: str, code: int, as_json: bool, details: list[Any]) -> None:
+def _fail(
+    message: str, code: int, as_json: bool, details: list[Any], extra: dict[str, Any] | None = None
+) -> NoReturn:
+    """Print the error (with --json: the document ``{error, exit_code, errors, **extra}``) and exit."""
     if as_json:
         from routing.cli.output import print_json
 
-        print_json({"error": message, "exit_code": code, "errors": details})
+        print_json({"error": message, "exit_code": code, "errors": details, **(extra or {})})
     else:
         from routing.cli.output import err_console
 

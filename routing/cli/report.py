@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Write the HTML here (default: the reports folder in the data dir)."),
+    typer.Option(
+        "--out",
+        metavar="FILE|FOLDER",
+        help="Write the HTML to this file, or into this existing folder under the report's usual name "
+        "(run-ID.html, zip-import-ID.html, zip-coverage.html). Default: the reports folder in the data "
+        "dir. A folder that does not exist is refused (exit 2), not created.",
+    ),
 ]
 
 report_app = typer.Typer(
@@ -43,14 +49,20 @@ def _rendering(what: str) -> Status:
 
 @report_app.command("run")
 def report_run(
-    run_id: Annotated[int, typer.Argument(help="The scheduler run (see `routing runs list`).")],
+    run_id: Annotated[
+        int, typer.Argument(metavar="RUN_ID", help="The scheduler run (see `routing runs list`).")
+    ],
     out: OutOpt = None,
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not store the path on the run (read-only access).")
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render the audit report of a scheduler run and record its path on the run."""
+    """Render the audit report of a scheduler run and record its path on the run.
+
+    Also writes the run's appointments as a CSV next to the HTML (run-ID-appointments.csv, or
+    NAME-appointments.csv for --out NAME.html).
+    """
     from routing.reports.service import render_run_report
 
     engine = initialised_engine()
@@ -61,7 +73,9 @@ def report_run(
 
 @report_app.command("import")
 def report_import(
-    import_id: Annotated[int, typer.Argument(help="The zip import (see `routing zips imports`).")],
+    import_id: Annotated[
+        int, typer.Argument(metavar="IMPORT_ID", help="The zip import (see `routing zips imports`).")
+    ],
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -88,10 +102,13 @@ def report_coverage(out: OutOpt = None, as_json: JsonOpt = False) -> None:
 @analyst_app.command("create")
 def analyst_create(
     role: Annotated[
-        str, typer.Argument(help="Role name (lower-case letters, digits, _).")
+        str, typer.Argument(metavar="ROLE", help="Role name (lower-case letters, digits, _).")
     ] = "routing_analyst",
     password_env: Annotated[
-        str, typer.Option("--password-env", help="Read the password from this environment variable.")
+        str,
+        typer.Option(
+            "--password-env", metavar="VAR", help="Read the password from this environment variable."
+        ),
     ] = "ROUTING_ANALYST_PASSWORD",
     as_json: JsonOpt = False,
 ) -> None:
@@ -110,7 +127,7 @@ def analyst_create(
 
 @analyst_app.command("drop")
 def analyst_drop(
-    role: Annotated[str, typer.Argument(help="Role name.")] = "routing_analyst",
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="Role name.")] = "routing_analyst",
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke the analyst role's privileges in this database and drop it."""

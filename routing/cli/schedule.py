@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -41,24 +41,55 @@ def _date(value: str | None, option: str) -> Any:
 @schedule_app.command("run")
 def schedule_run(
     location: Annotated[
-        list[str] | None, typer.Option("--location", help="Location code (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--location",
+            metavar="CODE",
+            help="Location code or name, any case (repeatable); default: every location.",
+        ),
     ] = None,
-    tech: Annotated[list[int] | None, typer.Option("--tech", help="Technician id (repeatable).")] = None,
+    tech: Annotated[
+        list[int] | None,
+        typer.Option("--tech", metavar="ID", help="Technician id (repeatable); default: every tech."),
+    ] = None,
     date_from: Annotated[
-        str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default today.")
+        str | None, typer.Option("--from", metavar="DATE", help="First day (YYYY-MM-DD); default today.")
     ] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day; default the horizon.")] = None,
-    strategy: Annotated[str, typer.Option(help="greedy (default) or optimal (OR-Tools).")] = "greedy",
+    date_to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Last day; default the horizon.")
+    ] = None,
+    strategy: Annotated[
+        Literal["greedy", "optimal"],
+        typer.Option(
+            help="greedy: each appointment in order to its best tech; optimal (OR-Tools): the most "
+            "assignments, then the best total score.",
+        ),
+    ] = "greedy",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Store the reasoning; change no appointment.")
     ] = False,
     solver_seconds: Annotated[
         float | None,
-        typer.Option("--solver-seconds", help="optimal: deterministic time limit per partition (default 1)."),
+        typer.Option(
+            "--solver-seconds",
+            metavar="SECONDS",
+            help="optimal: deterministic time limit per partition (default 1).",
+        ),
     ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report",
+            help="Also render the run's audit report (a few seconds; as `routing report run ID`).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Assign unassigned slot appointments in scope; every decision is stored with its reasons."""
+    """Assign unassigned slot appointments in scope; every decision is stored with its reasons.
+
+    Ends with the command that renders the run's audit report; --report renders it at once (JSON:
+    "report" is its path, else null; "report_command" is the command).
+    """
     from routing.cli.output import emit
     from routing.scheduling.service import run_schedule
 
@@ -76,7 +107,27 @@ def schedule_run(
             progress=progress,
             solver_seconds=solver_seconds,
         )
-    emit(result.to_json(), as_json, _print_result)
+    document = result.to_json() | {"report_command": f"routing report run {result.run_id}"}
+    if report:
+        document["report"] = str(_render_report(engine, result.run_id))
+    emit(document, as_json, _print_result)
+
+
+def _render_report(engine: Any, run_id: int) -> Any:
+    """The run's audit report (path); a failure says that the run itself is stored."""
+    from routing.cli.output import err_console
+    from routing.errors import RoutingError
+    from routing.reports.service import render_run_report
+
+    try:
+        with err_console().status(f"Rendering the audit report of run {run_id}…"):
+            return render_run_report(engine, run_id)
+    except RoutingError as exc:
+        exc.message = (
+            f"Run {run_id} is stored, but its audit report failed: {exc.message} "
+            f"Render it again with: routing report run {run_id}"
+        )
+        raise
 
 
 class _progress:
@@ -129,7 +180,12 @@ def _print_result(document: dict[str, Any]) -> None:
         f"{document['considered']} considered, {document['assigned']} assigned, "
         f"{document['unassigned']} unassigned, {document['skipped']} skipped.\n"
         f"Why: routing runs show {document['run_id']} · "
-        f"routing explain appointment ID --run {document['run_id']}",
+        f"routing explain appointment ID --run {document['run_id']}\n"
+        + (
+            f"Report: {document['report']}"
+            if document.get("report")
+            else f"Report: {document['report_command']}"
+        ),
         markup=False,
     )
 

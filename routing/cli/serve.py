@@ -24,13 +24,13 @@ def serve(
     The scheduler deployment is served inactive (schedule paused) while the company settings make
     the auto-scheduler unavailable; `routing settings show` says why. Ctrl-C stops everything.
     """
+    timezone, reason = _company_schedule_facts()  # first: a missing database creates no Prefect home
     from flows import configure_prefect_environment
     from flows.deployments import DEFAULT_TIMEZONE, deployment_specs, serving_plan
     from routing.cli.output import err_console
 
     configure_prefect_environment()
     out = err_console()
-    timezone, reason = _company_schedule_facts()
     plan = serving_plan(deployment_specs(), scheduler_unavailable_reason=reason)
 
     server = None

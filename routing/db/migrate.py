@@ -42,6 +42,9 @@ def upgrade(engine: Engine) -> str:
     """
     from alembic import command
 
+    from routing.db.session import create_database_folder
+
+    create_database_folder(engine)  # the one place a SQLite file (and its folder) is created
     revision = current_revision(engine)
     if revision is not None and revision not in REVISIONS:
         from routing.errors import BadInput
@@ -55,13 +58,18 @@ def upgrade(engine: Engine) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None when it was never migrated.
+    """The revision the database is at, or None when it was never migrated (or its SQLite file
+    does not exist: this check creates nothing).
 
     Reads Alembic's version table with SQLAlchemy (importing Alembic would cost every command a
     tenth of a second).
     """
     from sqlalchemy import inspect, text
 
+    from routing.db.session import database_missing
+
+    if database_missing(engine):  # connecting would create the SQLite file
+        return None
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None

@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def ensure_kernelspec(home: Path) -> None:
         "language": "python",
         "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
         "metadata": {"supported_encryption": ["curve"]},
-        # the shutdown interrupt as a message, not SIGINT (which ipykernel logs as an error)
+        # an interrupt (a timed-out cell) as a message; shutdown sends none, see _kernel_manager_class
         "interrupt_mode": "message",
     }
     target = folder / "kernel.json"
@@ -130,11 +131,34 @@ def execute_path(
                 log_output=False,
                 execution_timeout=timeout,
                 cwd=str(source.parent),
+                kernel_manager_class=_kernel_manager_class(),
                 # CurveZMQ keys between this process and the kernel (the kernelspec declares support)
                 config=Config({"KernelManager": {"transport_encryption": "auto"}}),
             )
         except PapermillExecutionError as exc:
             raise ReportFailed(_scrub(describe_failure(source.stem, exc, source), secrets)) from None
+
+
+@cache
+def _kernel_manager_class() -> type:
+    """jupyter_client's kernel manager, shutting the kernel down without interrupting it first.
+
+    jupyter_client interrupts a kernel before it asks it to shut down; ipykernel turns the
+    interrupt into a SIGINT to itself and, when that lands while it handles a message, logs
+    "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." on our stderr (seen about once in
+    60 renders on a loaded machine). By then every cell has finished or failed, so there is nothing
+    to interrupt. A kernel still busy (a timed-out cell) is terminated after the shutdown wait, and
+    interrupting it otherwise (``interrupt_kernel``) still works.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
 
 
 def describe_failure(name: str, exc: Any, source: Path | None = None) -> str:

@@ -27,26 +27,83 @@ def _url(engine: Engine) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _target(out: Path | None, default_name: str) -> Path:
-    return Path(out) if out is not None else get_settings().reports_dir / default_name
+def output_file(out: Path | str | None, default_name: str, option: str = "--out") -> Path:
+    """Where to write a file the user asked for, checked before anything is rendered or written.
+
+    None: ``default_name`` in the reports folder (created). An existing folder: ``default_name``
+    inside it. Otherwise a file whose folder must exist and be writable. BadInput (exit 2), in one
+    sentence naming ``option`` and the path, for a folder that does not exist, a name without an
+    extension that is not a folder (``--out reports`` meant a folder), or a place that cannot be
+    written. Returns an absolute path.
+    """
+    from routing.errors import BadInput
+
+    if out is None:
+        folder = get_settings().reports_dir.resolve()
+        _make_folder(folder, option)
+        return folder / default_name
+    given = Path(out).expanduser()
+    target = given.resolve()
+    if target.is_dir():
+        target = target / default_name
+    elif not target.parent.is_dir():
+        problem = "is not a folder" if target.parent.exists() else "does not exist (create it first)"
+        raise BadInput(f"{option} {given}: {target.parent} {problem}.")
+    elif not target.exists() and not target.suffix:
+        raise BadInput(
+            f"{option} {given}: no such folder; give an existing folder or a file name with an extension "
+            f"(e.g. {given}{Path(default_name).suffix})."
+        )
+    if target.is_dir():
+        raise BadInput(f"{option} {given}: {target} is a folder; give a file name.")
+    _check_writable(target.parent, option, given)
+    return target
+
+
+def _make_folder(folder: Path, option: str) -> None:
+    from routing.errors import BadInput
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(
+            f"Cannot create the reports folder {folder} ({exc.strerror or exc}); use {option}."
+        ) from None
+
+
+def _check_writable(folder: Path, option: str, given: Path) -> None:
+    """BadInput unless a file can be created in ``folder`` (tried: permission bits miss read-only mounts)."""
+    import tempfile
+
+    from routing.errors import BadInput
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".routing-write-check-"):
+            pass
+    except OSError as exc:
+        raise BadInput(
+            f"{option} {given}: cannot write in the folder {folder} ({exc.strerror or exc})."
+        ) from None
 
 
 def render_run_report(
     engine: Engine | None, run_id: int, out: Path | None = None, *, store_path: bool = True
 ) -> Path:
-    """Render the audit report of scheduler run ``run_id`` (default ``<reports>/run-<id>.html``).
+    """Render the audit report of scheduler run ``run_id`` (default ``<reports>/run-<id>.html``;
+    ``out`` is a file or an existing folder, see ``output_file``).
 
     Also writes ``run-<id>-appointments.csv`` next to it (every appointment of the run) and, unless
     ``store_path`` is false, records the report path on the run row.
     """
     from routing.db.runlog import ScheduleRun
-    from routing.reports import render, run_audit
+    from routing.reports import render, run_audit, run_sections
 
     engine = _engine(engine)
     with engine.connect() as connection:
-        if connection.execute(select(ScheduleRun.id).where(ScheduleRun.id == run_id)).first() is None:
+        found = connection.execute(select(ScheduleRun.dry_run).where(ScheduleRun.id == run_id)).first()
+        if found is None:
             raise NotFound(f"No scheduler run {run_id} in the database.")
-    target = _target(out, f"run-{run_id}.html").resolve()
+    target = output_file(out, f"run-{run_id}.html")
     companion = target.with_name(f"{target.stem}-appointments.csv")
     run_audit.write_appointments_csv(engine, run_id, companion)
     path = render.render_notebook(
@@ -54,7 +111,7 @@ def render_run_report(
         {"run_id": run_id, "appointments_csv": companion.name},
         target,
         database_url=_url(engine),
-        title=f"Scheduler run {run_id}",
+        title=run_sections.run_title(run_id, bool(found.dry_run)),
     )
     if store_path:
         with engine.begin() as connection:
@@ -74,7 +131,7 @@ def render_import_report(engine: Engine | None, import_id: int, out: Path | None
     return render.render_notebook(
         "zip_import",
         {"import_id": record.id},
-        _target(out, f"zip-import-{record.id}.html"),
+        output_file(out, f"zip-import-{record.id}.html"),
         database_url=_url(engine),
         title=f"Zip import {record.id}",
     )
@@ -85,6 +142,5 @@ def render_coverage_report(engine: Engine | None, out: Path | None = None) -> Pa
     from routing.reports import render
 
     engine = _engine(engine)
-    return render.render_notebook(
-        "zip_coverage", {}, _target(out, "zip-coverage.html"), database_url=_url(engine), title="Zip coverage"
-    )
+    target = output_file(out, "zip-coverage.html")
+    return render.render_notebook("zip_coverage", {}, target, database_url=_url(engine), title="Zip coverage")

@@ -81,20 +81,18 @@ def resolve_scope(
     location_ids: tuple[int, ...] | None = None
     codes: tuple[str, ...] = ()
     if locations:
-        found = {
-            code: id_
-            for code, id_ in session.execute(
-                select(Location.code, Location.id).where(Location.code.in_(list(locations)))
-            )
-        }
-        unknown = [code for code in locations if code not in found]
+        rows = session.execute(select(Location.code, Location.name, Location.id).order_by(Location.code))
+        by_key = _location_keys([(code, name, id_) for code, name, id_ in rows])
+        unknown = [text for text in locations if _location_key(text) not in by_key]
         if unknown:
-            known = session.scalars(select(Location.code).order_by(Location.code)).all()
+            known = [code for code, _ in by_key.values()]
             raise BadInput(
-                f"Unknown location {', '.join(unknown)}; known locations: {', '.join(known) or 'none'}."
+                f"Unknown location {', '.join(unknown)}; known locations: "
+                f"{', '.join(dict.fromkeys(known)) or 'none'}."
             )
-        codes = tuple(dict.fromkeys(locations))
-        location_ids = tuple(found[code] for code in codes)
+        chosen = dict.fromkeys(by_key[_location_key(text)] for text in locations)
+        codes = tuple(code for code, _ in chosen)
+        location_ids = tuple(id_ for _, id_ in chosen)
     tech_ids: tuple[int, ...] | None = None
     if techs:
         existing = set(session.scalars(select(Technician.id).where(Technician.id.in_(list(techs)))).all())
@@ -110,6 +108,23 @@ def resolve_scope(
         appointment_ids=tuple(appointment_ids) if appointment_ids is not None else None,
         location_codes=codes,
     )
+
+
+def _location_key(text: str) -> str:
+    """A location code or name compared case- and space-insensitively (as the zips commands do)."""
+    return "".join(text.split()).casefold()
+
+
+def _location_keys(rows: Sequence[tuple[str, str, int]]) -> dict[str, tuple[str, int]]:
+    """key -> (code, id) for every code and every unambiguous name; a code wins over another's name."""
+    by_key = {_location_key(code): (code, id_) for code, _, id_ in rows}
+    names: dict[str, set[tuple[str, int]]] = {}
+    for code, name, id_ in rows:
+        names.setdefault(_location_key(name), set()).add((code, id_))
+    for key, matches in names.items():
+        if len(matches) == 1 and key not in by_key:
+            by_key[key] = next(iter(matches))
+    return by_key
 
 
 def run_schedule(
