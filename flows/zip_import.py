@@ -114,7 +114,7 @@ def zip_import(request: ZipImportRequest) -> State[Any]:
         decision = _ask(logger, summary["import_id"])
         if not decision.confirm:
             rejected = reject(_whole(import_preview), decision.note)
-            publish(_whole(rejected), mode=request.mode, outcome="rejected")
+            publish(_whole(rejected), mode=request.mode, outcome="rejected, nothing written")
             return Completed(
                 name="Rejected", message=f"Import {summary['import_id']} rejected; nothing written."
             )

@@ -11,10 +11,18 @@ class RoutingError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        # More top-level fields for the JSON error document (e.g. the import_id of a recorded attempt).
+        self.extra = dict(extra or {})
 
 
 class ValidationFailed(RoutingError):

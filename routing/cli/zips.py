@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,8 @@ zips_app = typer.Typer(
 )
 
 _SHOWN_ISSUES = 50
+_CHANGES_TITLE = {"applied": "Updated (old -> new)", "previewed": "Would update (old -> new)"}
+EMPTY = ""  # how an empty value is shown: blank, as in every table
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +45,8 @@ def import_(
     from routing.zips import service
 
     engine = initialised_engine()
-    preview = service.preview_import(engine, service.source_from_path(path), record=not yes or dry_run)
+    source = service.source_from_path(path)
+    preview = service.preview_import(engine, source, record=not yes or dry_run)
     if not preview.ok:
         emit(preview.summary(compact=True), as_json, _print_import)
         raise typer.Exit(1)
@@ -51,14 +55,12 @@ def import_(
         return
     confirmed = yes or not (preview.new or preview.updated)
     if not confirmed and path != "-" and sys.stdin.isatty():
-        _print_import(preview.summary(compact=True), stream_err=True)
+        with contextlib.redirect_stdout(sys.stderr):  # the preview's tables too: stdout is the outcome's
+            _print_import(preview.summary(compact=True))
         question = f"Apply {preview.new} new and {preview.updated} updated zips?"
         if not typer.confirm(question, default=False, err=True):
-            emit(
-                service.reject_import(engine, preview, note="declined at the prompt").summary(compact=True),
-                as_json,
-                _print_import,
-            )
+            rejected = service.reject_import(engine, preview, note="declined at the prompt")
+            emit(rejected.summary(compact=True), as_json, _print_import)
             raise typer.Exit(1)
         confirmed = True
     if not confirmed:
@@ -75,7 +77,14 @@ def import_(
 @zips_app.command("set")
 def set_(
     zip_code: Annotated[str, typer.Argument(metavar="ZIP", help="5-digit zip.")],
-    location: Annotated[str, typer.Option("--location", "-l", help="Location code or name.")],
+    location: Annotated[
+        str | None,
+        typer.Option(
+            "--location",
+            "-l",
+            help="Location code, name or city. Needed for a new zip; a mapped zip keeps its location.",
+        ),
+    ] = None,
     territory: Annotated[str | None, typer.Option(help="Territory ('' clears it).")] = None,
     sales_rep: Annotated[str | None, typer.Option("--sales-rep", help="Sales rep ('' clears it).")] = None,
     work_order_territory: Annotated[
@@ -84,7 +93,8 @@ def set_(
     notes: Annotated[str | None, typer.Option(help="Notes ('' clears them).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add or change one zip's row (validated like an import row; options left out stay as they are)."""
+    """Add or change one zip's row (validated like an import row; options left out stay as they are,
+    the location too for a zip already mapped)."""
     from routing.cli.output import emit
     from routing.zips import manager
 
@@ -203,22 +213,25 @@ def _print_imports(document: dict[str, Any]) -> None:
     )
 
 
-def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
+def _print_import(document: dict[str, Any]) -> None:
     from rich.text import Text
 
-    from routing.cli.output import Column, console, err_console, print_table
+    from routing.cli.output import Column, console, print_table
+    from routing.zips.service import rejected_message
 
-    out = err_console() if stream_err else console()
+    out = console()
     errors, warnings = document.get("errors") or [], document.get("warnings") or []
-    out.print(
-        Text(
+    counted = f"{plural(len(errors), 'error')}, {plural(len(warnings), 'warning')}"
+    if document["status"] == "rejected":  # its counts are the declined preview's
+        note = f" Note: {document['note']}." if document.get("note") else ""
+        headline = f"{rejected_message(document)} {plural(document['rows'], 'row')}, {counted}.{note}"
+    else:
+        headline = (
             f"Import {document['import_id']} ({document.get('kind', 'import')}): {document['status']} — "
             f"{plural(document['rows'], 'row')}: {document['new']} new, {document['updated']} updated, "
-            f"{document['unchanged']} unchanged, {plural(len(errors), 'error')}, "
-            f"{plural(len(warnings), 'warning')}",
-            style="bold",
+            f"{document['unchanged']} unchanged, {counted}"
         )
-    )
+    out.print(Text(headline, style="bold"))
     for title, issues in (("Errors", errors), ("Warnings", warnings)):
         if issues:
             print_table(
@@ -242,7 +255,7 @@ def _print_import(document: dict[str, Any], stream_err: bool = False) -> None:
     ]
     if changed:
         print_table(
-            "Updated (old -> new)",
+            _CHANGES_TITLE.get(document["status"], "Not written (old -> new)"),
             changed[:_SHOWN_ISSUES],
             [
                 Column("zip", "zip", keep=True),
@@ -259,9 +272,14 @@ def _print_row(title: str, document: dict[str, Any]) -> None:
     from routing.cli.output import print_kv
 
     keys = ("zip", "location", "territory", "sales_rep", "work_order_territory", "notes")
-    print_kv(title, {k: document.get(k) for k in keys})
+    print_kv(title, {k: _shown(document.get(k)) for k in keys})
     for warning in document.get("warnings") or []:
         typer.echo(f"warning: {warning['message']}", err=True)
+
+
+def _shown(value: Any) -> Any:
+    """A value for the human output: an empty one (None) as blank, never 'None'."""
+    return EMPTY if value is None else value
 
 
 def _print_rows(document: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from routing.zips.columns import OPTIONAL_FIELDS, max_lengths
 
 LOCATION_SCHEMA = {"id": pl.Int64, "code": pl.String, "name": pl.String}
 FORMULA_START = r"^[=+@]"  # a cell a spreadsheet would run as a formula
+CITY_STATE = r"^\s*(.*?\S)\s*,\s*[A-Za-z]{2}\s*$"  # "Boston, MA": the city is "Boston"
 # Issue code -> the status column listing the row's text fields that break the rule (null: none).
 TEXT_RULE_COLUMNS = {"too_long": "too_long_fields", "formula_as_text": "formula_fields"}
 
@@ -37,21 +38,57 @@ def location_key(expr: pl.Expr) -> pl.Expr:
 
 
 def location_keys(locations: pl.DataFrame) -> pl.DataFrame:
-    """(key, location_id): every code and every unambiguous name; a code wins over another's name."""
-    codes = locations.select(location_key(pl.col("code")).alias("key"), pl.col("id").alias("location_id"))
-    names = (
-        locations.select(location_key(pl.col("name")).alias("key"), pl.col("id").alias("location_id"))
-        .filter(pl.col("location_id").n_unique().over("key") == 1)
-        .unique("key")
-        .join(codes, on="key", how="anti")
+    """(key, location_id, matches): what a location cell may say, and the location it names.
+
+    A key is a code, a full name, or the city of a name of the form "City, ST" (``Boston`` for
+    "Boston, MA"), in that order of precedence: a key that is some location's code names that
+    location whatever the names say, and a full name wins over another location's city. ``matches``
+    is how many locations share the key at its level; when more than one (two "Portland, ..."
+    locations and the cell ``Portland``) the key is ambiguous and ``location_id`` is null.
+    """
+    ids = pl.col("location_id").unique(maintain_order=True)
+    return (
+        _best_level(_keys_by_level(locations))
+        .group_by("key", maintain_order=True)
+        .agg(ids.first().alias("location_id"), ids.len().cast(pl.UInt32).alias("matches"))
+        .with_columns(pl.when(pl.col("matches") == 1).then(pl.col("location_id")).alias("location_id"))
     )
-    return pl.concat([codes.unique("key", keep="first"), names])
+
+
+def location_candidates(locations: pl.DataFrame, text: str) -> pl.DataFrame:
+    """The locations (id, code, name) the cell ``text`` names: one, several (ambiguous) or none."""
+    key = pl.select(location_key(pl.lit(text, dtype=pl.String))).item()
+    found = _best_level(_keys_by_level(locations).filter(pl.col("key") == key))
+    return locations.filter(pl.col("id").is_in(found["location_id"].implode()))
+
+
+def _keys_by_level(locations: pl.DataFrame) -> pl.DataFrame:
+    """(key, location_id, level): level 0 a code, 1 a full name, 2 the city of a "City, ST" name."""
+    levels = [
+        location_key(pl.col("code")),
+        location_key(pl.col("name")),
+        location_key(pl.col("name").str.extract(CITY_STATE, 1)),
+    ]
+    return pl.concat(
+        [
+            locations.select(
+                key.alias("key"), pl.col("id").alias("location_id"), pl.lit(level, pl.UInt8).alias("level")
+            )
+            for level, key in enumerate(levels)
+        ]
+    ).filter(pl.col("key").is_not_null() & (pl.col("key") != ""))
+
+
+def _best_level(keys: pl.DataFrame) -> pl.DataFrame:
+    """Each key's rows at its most precise level (a code before a name before a city)."""
+    return keys.filter(pl.col("level") == pl.col("level").min().over("key"))
 
 
 def enrich(rows: pl.DataFrame, columns: tuple[str, ...], reference: Reference) -> pl.DataFrame:
-    """Add the derived columns the suite checks: zip_status, zip_type, location_id, location_status,
-    zip_variants (distinct value sets per zip), repeat_of_row (first row of an identical repeat) and,
-    when the header has optional fields, too_long_fields and formula_fields (see ``text_rules``)."""
+    """Add the derived columns the suite checks: zip_status, zip_type, location_id, location_status
+    (known / unknown / ambiguous: see ``location_keys``), zip_variants (distinct value sets per zip),
+    repeat_of_row (first row of an identical repeat) and, when the header has optional fields,
+    too_long_fields and formula_fields (see ``text_rules``)."""
     frame = rows.with_columns(text_rules(columns))
     if "zip" in columns:
         extra = [c for c in ("city", "state") if c in reference.zips.columns]
@@ -67,22 +104,24 @@ def enrich(rows: pl.DataFrame, columns: tuple[str, ...], reference: Reference) -
             .alias("zip_status")
         )
     if "location" in columns:
-        keys = location_keys(reference.locations)
+        keys = location_keys(reference.locations).rename({"matches": "_matches"})
         frame = (
             frame.with_columns(location_key(pl.col("location")).alias("_key"))
             .join(keys, left_on="_key", right_on="key", how="left", maintain_order="left")
             .with_columns(
                 pl.when(pl.col("location").is_null())
                 .then(None)
-                .when(pl.col("location_id").is_null())
+                .when(pl.col("_matches").is_null())
                 .then(pl.lit("unknown"))
+                .when(pl.col("_matches") > 1)
+                .then(pl.lit("ambiguous"))
                 .otherwise(pl.lit("known"))
                 .alias("location_status")
             )
         )
     if "zip" in columns:
         frame = _duplicates(frame, columns)
-    return frame.drop("_key", strict=False)
+    return frame.drop("_key", "_matches", strict=False)
 
 
 def text_rules(columns: tuple[str, ...]) -> list[pl.Expr]:

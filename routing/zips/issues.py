@@ -13,7 +13,8 @@ ERROR_CODES = (
     "missing_value",  # a required cell is blank
     "invalid_zip",  # not five digits, even after repairing Excel damage
     "zip_unknown",  # five digits, but not a US ZIP in the offline dataset
-    "unknown_location",  # no location has this code or name
+    "unknown_location",  # no location has this code, name or city
+    "ambiguous_location",  # a city (or name) several locations share: the code is needed
     "duplicate_conflict",  # the same zip on several rows with different values
     "too_long",  # longer than the column holds
     "apply_failed",  # the apply raised and was rolled back (recorded on a failed import; nothing written)

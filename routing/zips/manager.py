@@ -30,13 +30,14 @@ from routing.zips.service import apply_import, current_actor, make_preview, plan
 def set_zip(
     engine: Engine,
     zip_code: str,
-    location: str,
+    location: str | None = None,
     values: Mapping[str, str | None] | None = None,
     *,
     actor: str | None = None,
 ) -> dict[str, Any]:
     """Add or change one zip's row, validated like an import row and recorded (kind ``set``).
 
+    ``location`` None keeps a mapped zip's location (BadInput when the zip is not mapped yet).
     ``values`` holds only the optional fields to write (territory, sales_rep, work_order_territory,
     notes); a field left out is untouched, an empty or None value clears it.
     """
@@ -44,6 +45,8 @@ def set_zip(
     unknown = sorted(set(values) - set(OPTIONAL_FIELDS))
     if unknown:
         raise BadInput(f"Unknown zip relation field(s): {', '.join(unknown)}.")
+    if location is None:
+        location = _mapped_location(engine, zip_code)
     given = {"zip": zip_code, "location": location, **values}
     columns = tuple(f for f in FIELDS if f in given)
     cells = pl.DataFrame(
@@ -107,7 +110,8 @@ def get_zip(engine: Engine, zip_code: str) -> dict[str, Any]:
 
 
 def list_zips(engine: Engine, location: str | None = None) -> list[dict[str, Any]]:
-    """Mapping rows in zip order, optionally of one location (by code or name, case-insensitive)."""
+    """Mapping rows in zip order, optionally of one location (named as an import's location cell
+    names it: ``resolve_location``)."""
     if location is None:
         return _query_rows(engine, None)
     with engine.connect() as conn:
@@ -116,15 +120,32 @@ def list_zips(engine: Engine, location: str | None = None) -> list[dict[str, Any
 
 
 def resolve_location(locations: pl.DataFrame, text: str) -> int:
-    """The id of the location whose code or name is ``text`` (case/space-insensitive); NotFound otherwise."""
-    from routing.zips.enrich import location_key, location_keys
-    from routing.zips.messages import closest_locations
+    """The id of the location ``text`` names, as an import's location cell does (code, name, or the
+    city of a "City, ST" name; case/space-insensitive: ``routing.zips.enrich.location_keys``);
+    NotFound when none does, BadInput when several do."""
+    from routing.zips.enrich import location_candidates
+    from routing.zips.messages import ambiguous_location, closest_locations
 
-    key = pl.select(location_key(pl.lit(text))).item()
-    match = location_keys(locations).filter(pl.col("key") == key)
-    if match.is_empty():
+    found = location_candidates(locations, text)
+    if found.is_empty():
         raise NotFound(f"No location has the code or name {text!r}; {closest_locations(text, locations)}.")
-    return int(match["location_id"][0])
+    if found.height > 1:
+        raise BadInput(ambiguous_location(text, locations))
+    return int(found["id"][0])
+
+
+def _mapped_location(engine: Engine, zip_code: str) -> str:
+    """The location code of a mapped zip (typed as ``set`` takes it); BadInput when it is not mapped."""
+    from routing.zips.repair import clean_cells
+
+    typed = pl.DataFrame({"row_no": [1], "zip": [zip_code]}, schema={"row_no": pl.Int64, "zip": pl.String})
+    repaired = clean_cells(typed, ("zip",)).rows["zip"][0]  # 2134, 02134-3402... as an import reads them
+    if not (repaired and len(repaired) == 5 and repaired.isdigit()):
+        raise BadInput(f"{zip_code!r} is not a 5-digit zip code.")
+    rows = _query_rows(engine, ZipRelation.zip == repaired)
+    if not rows:
+        raise BadInput(f"Zip {repaired} is not mapped yet: give its location (--location) to add it.")
+    return str(rows[0]["location"])
 
 
 def unmapped_zips(engine: Engine) -> pl.DataFrame:

@@ -1,5 +1,5 @@
-"""The sentences of row issues: what is wrong with a cell, and for an unknown location the closest
-known ones (rapidfuzz). Pure: values in, text out."""
+"""The sentences of row issues: what is wrong with a cell, for an unknown location the closest
+known ones (rapidfuzz), for an ambiguous one the locations it could mean. Pure: values in, text out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from routing.zips.columns import DISPLAY_NAMES, HEADER_EXAMPLES, max_lengths
-from routing.zips.enrich import Reference
+from routing.zips.enrich import Reference, location_candidates
 
 ROW_ID = "row_no"  # the spreadsheet row number column
 MAX_SHOWN = 200  # characters of a cell value shown in an issue
@@ -50,6 +50,8 @@ class Describer:
             return f"Zip {value} repeats row {row.get('repeat_of_row')} with identical values; applied once."
         if code == "unknown_location":
             return f"No location has the code or name {value!r}; {self._closest(str(value))}."
+        if code == "ambiguous_location":
+            return ambiguous_location(str(value), self.reference.locations)
         if code == "too_long":
             return f"{name} is {len(str(value))} characters long; at most {max_lengths()[column]} fit."
         if code == "formula_as_text":
@@ -84,6 +86,13 @@ def closest_locations(value: str, locations: pl.DataFrame, limit: int = 3) -> st
         return "closest: " + ", ".join(closest)
     shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
     return f"known locations: {shown}"
+
+
+def ambiguous_location(value: str, locations: pl.DataFrame) -> str:
+    """'Portland' names 2 locations: Portland, ME (PWM), Portland, OR (PDX); use the code."""
+    found = location_candidates(locations, value).sort("code")
+    labels = [f"{name} ({code})" for code, name in found.select("code", "name").iter_rows()]
+    return f"{value!r} names {len(labels)} locations: {', '.join(labels)}; use the code."
 
 
 def missing_column(field: str) -> str:

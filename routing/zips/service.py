@@ -83,7 +83,7 @@ class ImportPreview:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an applied import wrote or that it was rejected."""
+    """What an applied import wrote, or a rejected one: nothing, its counts being the declined preview's."""
 
     import_id: int
     status: str  # applied | rejected
@@ -98,10 +98,12 @@ class ImportResult:
     errors: tuple[RowIssue, ...]
     warnings: tuple[RowIssue, ...]
     diff: MappingDiff = field(repr=False, compare=False)
+    note: str | None = None  # why it was rejected (as recorded)
 
     @property
     def changes(self) -> tuple[dict[str, Any], ...]:
-        """``{zip, action, fields: {field: {old, new}}}`` per zip the import added or changed."""
+        """``{zip, action, fields: {field: {old, new}}}`` per zip the import added or changed
+        (a rejected import's: would have)."""
         return self.diff.changes
 
     def summary(self, *, compact: bool = False) -> dict[str, Any]:
@@ -149,9 +151,13 @@ def preview_import(
     actor = actor or current_actor()
     try:
         sheet = parse_bytes(source.data, file_name=source.file_name, pasted=source.pasted)
-    except BadInput as exc:
-        _record_unreadable(engine, source, actor, exc.message)
-        raise
+    except BadInput as exc:  # recorded; the error names the record (import_id and status in JSON)
+        import_id = _record_unreadable(engine, source, actor, exc.message)
+        raise BadInput(
+            f"{exc.message} Recorded as import {import_id} (invalid).",
+            details=exc.details,
+            extra={"import_id": import_id, "status": "invalid"},
+        ) from exc
     plan, snapshot = plan_sheet(engine, sheet)
     preview = make_preview(plan, snapshot, sheet, "import", source.file_name, actor)
     if record or not preview.ok:
@@ -265,7 +271,11 @@ def safe_reason(exc: BaseException, engine: Engine | None = None) -> str:
 
 
 def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = None) -> ImportResult:
-    """Record that a previewed import was not confirmed; nothing is written to the mapping."""
+    """Record that a previewed import was not confirmed; nothing is written to the mapping.
+
+    The result, like the record, keeps the declined preview's counts and changes (what it would
+    have written), and its ``note``.
+    """
     if preview.import_id is None:
         raise BadInput("This preview was never recorded, so there is nothing to reject.")
     with engine.begin() as conn:
@@ -277,13 +287,14 @@ def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = 
         source=preview.source,
         file_name=preview.file_name,
         rows=preview.rows,
-        new=0,
-        updated=0,
-        unchanged=0,
+        new=preview.new,
+        updated=preview.updated,
+        unchanged=preview.unchanged,
         error_rows=preview.error_rows,
         errors=preview.errors,
         warnings=preview.warnings,
-        diff=no_changes(),
+        diff=preview.diff,
+        note=note,
     )
 
 
@@ -342,11 +353,11 @@ def record_values(preview: ImportPreview, diff: MappingDiff | None = None) -> di
     } | records.change_values(diff or preview.diff)
 
 
-def _record_unreadable(engine: Engine, source: ImportSource, actor: str, message: str) -> None:
+def _record_unreadable(engine: Engine, source: ImportSource, actor: str, message: str) -> int:
     issue = RowIssue(None, None, None, "unreadable", message)
     kind = "paste" if source.pasted else "xlsx" if source.data.startswith(b"PK") else "csv"
     with engine.begin() as conn:
-        records.record_import(
+        return records.record_import(
             conn,
             kind="import",
             source=kind,
@@ -358,8 +369,14 @@ def _record_unreadable(engine: Engine, source: ImportSource, actor: str, message
         )
 
 
+def rejected_message(document: dict[str, Any]) -> str:
+    """'Import 52 rejected: nothing written (the preview had 0 new, 1 updated, 3 unchanged).'"""
+    counts = f"{document['new']} new, {document['updated']} updated, {document['unchanged']} unchanged"
+    return f"Import {document['import_id']} rejected: nothing written (the preview had {counts})."
+
+
 def _summary(report: ImportPreview | ImportResult, compact: bool) -> dict[str, Any]:
-    return {
+    document = {
         "import_id": report.import_id,
         "status": report.status,
         "kind": report.kind,
@@ -375,6 +392,9 @@ def _summary(report: ImportPreview | ImportResult, compact: bool) -> dict[str, A
         "new_zips": sorted(report.diff.new_zips),
         "changes": list(report.diff.updated_changes() if compact else report.diff.changes),
     }
+    if report.status == "rejected":  # its counts are the declined preview's: say nothing was written
+        document |= {"note": getattr(report, "note", None), "message": rejected_message(document)}
+    return document
 
 
 def _clip(text: str | None, limit: int) -> str | None:

@@ -212,10 +212,10 @@ def test_set_list_delete_and_imports_print_their_documents(
 def test_a_negative_imports_limit_is_a_usage_error_on_both_databases(
     use_database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run_cli(["zips", "imports", "--limit", "-1", "--json"], monkeypatch, capsys)
+    code, document, err = run_cli(["zips", "imports", "--limit", "-1", "--json"], monkeypatch, capsys)
 
     assert code == 2
-    assert "--limit" in err
+    assert "--limit" in err + (document["error"] if document else "")  # click's message, or the JSON error
 
 
 def test_unmapped_lists_zips_most_used_first_and_writes_the_template(
@@ -279,3 +279,129 @@ def test_the_installed_command_exits_0_1_and_2(sqlite_url: str, tmp_path: Path) 
     assert (invalid.returncode, json.loads(invalid.stdout)["status"]) == (1, "invalid")
     assert (unreadable.returncode, json.loads(unreadable.stdout)["exit_code"]) == (2, 2)
     assert applied.stderr == "" and invalid.stderr == ""
+
+
+DEMO_NAMED = {"BOS": "Boston, MA", "WOR": "Worcester, MA", "PWM": "Portland, ME", "PDX": "Portland, OR"}
+
+
+def test_a_declined_import_says_nothing_was_written_with_the_counts_its_record_keeps(
+    use_database: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    add_locations(use_database)
+    first = tmp_path / "first.csv"
+    first.write_text("Zip,Location,Territory\n02134,BOS,North\n06103,HFD,Central\n01608,WOR,\n")
+    assert run_cli(["zips", "import", str(first), "--yes", "--json"], monkeypatch, capsys)[0] == 0
+    before = data_checksum(use_database)
+    changed = tmp_path / "changed.csv"
+    changed.write_text("Zip,Location,Territory\n02134,BOS,South\n06103,HFD,Central\n01608,WOR,\n")
+    monkeypatch.setattr(typer, "confirm", lambda text, **_: False)
+
+    code, text, _ = run_cli(["zips", "import", str(changed)], monkeypatch, capsys, tty=True)
+    code_json, document, _ = run_cli(
+        ["zips", "import", str(changed), "--json"], monkeypatch, capsys, tty=True
+    )
+
+    said = "rejected: nothing written (the preview had 0 new, 1 updated, 2 unchanged)."
+    assert code == 1 and said in " ".join(text.split())
+    assert "0 new, 0 updated" not in text
+    assert (code_json, document["status"], document["note"]) == (1, "rejected", "declined at the prompt")
+    assert document["message"] == f"Import {document['import_id']} {said}"
+    _, record, _ = run_cli(["zips", "imports", str(document["import_id"]), "--json"], monkeypatch, capsys)
+    counts = ("status", "rows", "new", "updated", "unchanged")
+    assert {k: document[k] for k in counts} == {k: record[k] for k in counts} == {
+        "status": "rejected", "rows": 3, "new": 0, "updated": 1, "unchanged": 2
+    }  # fmt: skip
+    assert document["changes"] == [c for c in record["changes"] if c["action"] == "updated"]
+    assert data_checksum(use_database) == before
+    _, shown, _ = run_cli(["zips", "imports", str(document["import_id"])], monkeypatch, capsys)
+    assert said in " ".join(shown.split())
+
+
+def test_set_without_location_keeps_a_mapped_zips_location_and_refuses_a_new_zip(
+    use_database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_locations(use_database)
+    run_cli(
+        ["zips", "set", "02134", "--location", "HFD", "--territory", "North", "--json"], monkeypatch, capsys
+    )
+
+    code, row, _ = run_cli(["zips", "set", "2134", "--notes", "Gate code 12", "--json"], monkeypatch, capsys)
+    assert (code, row["action"], row["location"], row["territory"], row["notes"]) == (
+        0, "updated", "HFD", "North", "Gate code 12"
+    )  # fmt: skip
+    record = run_cli(["zips", "imports", str(row["import_id"]), "--json"], monkeypatch, capsys)[1]
+    assert (record["kind"], record["changes"][0]["fields"]) == (
+        "set", {"notes": {"old": None, "new": "Gate code 12"}}
+    )  # fmt: skip
+    before = data_checksum(use_database)
+    statuses = import_statuses(use_database)
+
+    code, refused, _ = run_cli(["zips", "set", "06103", "--notes", "x", "--json"], monkeypatch, capsys)
+    code_text, _, err = run_cli(["zips", "set", "06103", "--notes", "x"], monkeypatch, capsys)
+
+    assert (code, code_text, refused["exit_code"]) == (2, 2, 2)
+    assert refused["error"] == "Zip 06103 is not mapped yet: give its location (--location) to add it."
+    assert "--location" in err
+    assert (data_checksum(use_database), import_statuses(use_database)) == (before, statuses)
+
+
+def test_set_and_list_find_a_location_by_its_city_as_an_import_does(
+    use_database: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_locations(use_database, DEMO_NAMED)
+    sheet = tmp_path / "cities.csv"
+    sheet.write_text("Zip,Location\n01608,Worcester\n")
+
+    code, row, _ = run_cli(["zips", "set", "02134", "--location", "Boston", "--json"], monkeypatch, capsys)
+    assert (code, row["location"]) == (0, "BOS")
+    code, imported, _ = run_cli(["zips", "import", str(sheet), "--yes", "--json"], monkeypatch, capsys)
+    assert (code, imported["new"]) == (0, 1)
+    code, listed, _ = run_cli(["zips", "list", "--location", " boston ", "--json"], monkeypatch, capsys)
+    assert (code, [r["zip"] for r in listed["rows"]]) == (0, ["02134"])
+    code, listed, _ = run_cli(["zips", "list", "--location", "worcester, ma", "--json"], monkeypatch, capsys)
+    assert (code, [r["zip"] for r in listed["rows"]]) == (0, ["01608"])
+
+    code, ambiguous, _ = run_cli(
+        ["zips", "set", "04101", "--location", "Portland", "--json"], monkeypatch, capsys
+    )
+    assert (code, ambiguous["errors"][0]["code"]) == (1, "ambiguous_location")
+    assert "Portland, ME (PWM)" in ambiguous["errors"][0]["message"]
+    code, refused, _ = run_cli(["zips", "list", "--location", "portland", "--json"], monkeypatch, capsys)
+    assert (code, refused["error"]) == (
+        2, "'portland' names 2 locations: Portland, OR (PDX), Portland, ME (PWM); use the code."
+    )  # fmt: skip
+    code, misspelt, _ = run_cli(["zips", "list", "--location", "Bostn", "--json"], monkeypatch, capsys)
+    assert (code, misspelt["error"]) == (
+        2,
+        "No location has the code or name 'Bostn'; closest: Boston, MA (BOS).",
+    )
+
+
+def test_an_unreadable_files_json_error_names_the_import_that_recorded_it(
+    use_database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(CORPUS / "22_binary.csv")
+
+    code, document, _ = run_cli(["zips", "import", path, "--json"], monkeypatch, capsys)
+    code_text, _, err = run_cli(["zips", "import", path], monkeypatch, capsys)
+
+    assert (code, code_text, document["exit_code"], document["status"]) == (2, 2, 2, "invalid")
+    record = run_cli(["zips", "imports", str(document["import_id"]), "--json"], monkeypatch, capsys)[1]
+    assert (record["status"], record["errors"][0]["code"]) == ("invalid", "unreadable")
+    stored = record["errors"][0]["message"]
+    assert document["error"] == f"{stored} Recorded as import {document['import_id']} (invalid)."
+    assert f"Recorded as import {document['import_id'] + 1} (invalid)." in " ".join(err.split())
+
+
+def test_set_shows_empty_values_blank_not_none(
+    use_database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_locations(use_database)
+
+    code, text, _ = run_cli(["zips", "set", "02134", "--location", "BOS"], monkeypatch, capsys)
+
+    assert code == 0
+    assert "None" not in text
+    assert [line.split(":", 1)[1].strip() for line in text.splitlines() if "notes:" in line] == [""]

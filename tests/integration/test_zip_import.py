@@ -258,7 +258,14 @@ def test_a_rejected_preview_is_recorded_and_can_no_longer_be_applied(engine: Eng
     rejected = service.reject_import(engine, preview, note="wrong file")
 
     assert rejected.status == "rejected"
-    assert manager.get_import(engine, preview.import_id or 0)["note"] == "wrong file"
+    record = manager.get_import(engine, preview.import_id or 0)
+    assert record["note"] == "wrong file"
+    # the result says what the record says: the declined preview's counts, nothing written
+    assert (rejected.new, rejected.updated, rejected.unchanged) == (record["new"], 0, 0) == (1, 0, 0)
+    assert rejected.summary()["message"] == (
+        f"Import {preview.import_id} rejected: nothing written "
+        "(the preview had 1 new, 0 updated, 0 unchanged)."
+    )
     with pytest.raises(BadInput, match="already rejected"):
         service.apply_import(engine, preview)
     assert data_checksum(engine) == before

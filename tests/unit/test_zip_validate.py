@@ -47,11 +47,17 @@ def test_every_expectation_names_its_issue_code_severity_and_sheet_columns() -> 
     metas = [e.meta for e in suite.expectations]
     assert all(m and m["severity"] in ("error", "warning") and sheet_columns(m) <= set(FIELDS) for m in metas)
     codes = {(m["code"], m["severity"]) for m in metas}  # type: ignore[index]
+    codes |= {(c, m["severity"]) for m in metas for c in (m.get("codes_by_status") or {}).values()}  # type: ignore[union-attr,index]
     assert {c for c, s in codes if s == "error"} <= set(ERROR_CODES)
     assert {c for c, s in codes if s == "warning"} <= set(WARNING_CODES)
-    assert {"missing_column", "invalid_zip", "zip_unknown", "unknown_location", "duplicate_conflict"} <= {
-        c for c, _ in codes
-    }
+    assert {
+        "missing_column",
+        "invalid_zip",
+        "zip_unknown",
+        "unknown_location",
+        "ambiguous_location",
+        "duplicate_conflict",
+    } <= {c for c, _ in codes}
 
 
 def test_the_suite_only_checks_the_columns_the_header_has() -> None:
@@ -145,13 +151,69 @@ def test_locations_match_by_code_or_name_ignoring_case_and_spaces(text: str) -> 
     assert enriched["location_id"].to_list() == [1]
 
 
-def test_a_code_wins_over_another_locations_name_and_ambiguous_names_match_nothing() -> None:
+def test_a_code_wins_over_another_locations_name_and_a_shared_name_is_ambiguous() -> None:
     locations = pl.DataFrame(
         {"id": [1, 2, 3, 4], "code": ["NORTH", "N1", "S1", "S2"], "name": ["Boston", "North", "Twin", "Twin"]}
     )
-    keys = dict(location_keys(locations).iter_rows())
-    assert keys["north"] == 1
-    assert "twin" not in keys
+    keys = {key: (location_id, matches) for key, location_id, matches in location_keys(locations).iter_rows()}
+    assert keys["north"] == (1, 1)
+    assert keys["twin"] == (None, 2)
+
+
+# Named as the demo names them: "City, ST". Two share a city; one's code is another's city.
+CITY_LOCATIONS = pl.DataFrame(
+    {
+        "id": [1, 2, 3, 4, 5, 6],
+        "code": ["BOS", "WOR", "PWM", "PDX", "SALEM", "SLM"],
+        "name": ["Boston, MA", "Worcester, MA", "Portland, ME", "Portland, OR", "Lynn, MA", "Salem, MA"],
+    }
+)
+CITY_REFERENCE = Reference(CITY_LOCATIONS, ZIPS)
+
+
+def location_outcome(*cells: str) -> tuple[list[int | None], list[tuple[int | None, str, str]]]:
+    """(location_id per cell, (row, code, message) per error) of rows whose location cells are ``cells``."""
+    columns = ("zip", "location")
+    zips = ["02134", "06103", "01608", "01195", "09001"]
+    frame = rows(columns, *((zips[n], cell) for n, cell in enumerate(cells)))
+    outcome = validate_rows(frame, columns, 1, CITY_REFERENCE)
+    ids = enrich(frame, columns, CITY_REFERENCE)["location_id"].to_list()
+    return ids, [(e.row, e.code, e.message) for e in outcome.errors]
+
+
+@pytest.mark.parametrize("text", ["Boston", "boston", " BOSTON ", "Boston, MA", "boston,ma", "BOS", "b o s"])
+def test_a_location_named_city_comma_state_matches_its_city_alone(text: str) -> None:
+    ids, errors = location_outcome(text)
+
+    assert (ids, errors) == ([1], [])
+
+
+def test_a_city_two_locations_share_is_an_ambiguous_location_naming_both() -> None:
+    ids, errors = location_outcome("Portland", "portland, me", "Worcester")
+
+    assert ids == [None, 3, 2]
+    assert errors == [
+        (
+            2,
+            "ambiguous_location",
+            "'Portland' names 2 locations: Portland, OR (PDX), Portland, ME (PWM); use the code.",
+        )
+    ]
+
+
+def test_a_code_wins_over_another_locations_city_and_misspellings_are_still_unknown() -> None:
+    ids, errors = location_outcome("Salem", "Bostn", "Springfield")
+
+    assert ids == [5, None, None]  # SALEM is Lynn's code: the code wins over Salem, MA's city
+    assert [(row, code) for row, code, _ in errors] == [(3, "unknown_location"), (4, "unknown_location")]
+    assert errors[0][2] == "No location has the code or name 'Bostn'; closest: Boston, MA (BOS)."
+
+
+def test_a_full_name_wins_over_another_locations_city() -> None:
+    locations = pl.DataFrame({"id": [1, 2], "code": ["BOS", "NB"], "name": ["Boston, MA", "Boston"]})
+    keys = {key: location_id for key, location_id, _ in location_keys(locations).iter_rows()}
+
+    assert (keys["boston"], keys["boston,ma"], keys["bos"]) == (2, 1, 1)
 
 
 def test_unknown_locations_are_told_the_closest_known_names() -> None:

@@ -3,8 +3,9 @@
 Run ``.venv/bin/python tests/data/zips/make_corpus.py``; the generated files are committed. Text
 files are written byte for byte (BOM, CRLF, Windows-1252, UTF-16...); workbooks with openpyxl,
 one of them patched to carry a formula's cached value as Excel saves it. The expected outcome of
-each file is in ``tests/integration/test_zip_corpus.py``. Locations the files refer to: BOS
-Boston, HFD Hartford, WOR Worcester, PVD Providence.
+each file is in ``tests/integration/test_zip_corpus.py``. Locations the files refer to, named as
+the demo names them: BOS "Boston, MA", HFD "Hartford, CT", WOR "Worcester, MA", PVD "Providence,
+RI", and PWM "Portland, ME" and PDX "Portland, OR" (a city two locations share).
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def text_files() -> dict[str, bytes]:
         "11_duplicates_conflicting.csv": (
             f"{HEADER}\n02134,BOS,North,,,\n06103,HFD,,,,\n02134,WOR,North,,,\n02134,BOS,South,,,\n"
         ).encode(),
-        "12_unknown_locations.csv": (
+        "12_unknown_locations.csv": (  # misspelt, misspelt, a city, unknown, a city two share, a city
             f"{HEADER}\n02134,Bostn,,,,\n06103,Hartfrod,,,,\n01608,Worcester,,,,\n02903,Springfield,,,,\n"
+            "04101,Portland,,,,\n02108,boston,,,,\n"
         ).encode(),
         "13_invalid_zips.csv": (
             f"{HEADER}\nABCDE,BOS,,,,\n12,BOS,,,,\n123456,BOS,,,,\n00000,BOS,,,,\n99999,BOS,,,,\n02134,BOS,,,,\n"
