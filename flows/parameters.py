@@ -117,5 +117,8 @@ class ReportRequest(_Parameters):
     out: str | None = Field(
         default=None,
         title="Output file",
-        description="HTML file to write. Empty: the reports folder in the data folder.",
+        description=(
+            "HTML file to write, or an existing folder to write run-N.html in (the folder must exist). "
+            "Empty: the reports folder in the data folder."
+        ),
     )

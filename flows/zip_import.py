@@ -96,7 +96,11 @@ def zip_import(request: ZipImportRequest) -> State[Any]:
     try:
         import_preview = preview(read_source(request), request.actor)
     except RoutingError as exc:  # unreadable: nothing to preview
-        unreadable = {"errors": [{"code": "unreadable", "message": exc.message}], "file_name": request.path}
+        unreadable = {
+            "errors": [{"code": "unreadable", "message": exc.message}],
+            "file_name": request.path,
+            **exc.extra,  # the record of the attempt: import_id, status
+        }
         publish(_whole(unreadable), mode=request.mode, outcome="unreadable")
         return Failed(message=f"Nothing was imported: {exc.message}")
     summary = import_preview.summary()

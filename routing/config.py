@@ -58,13 +58,14 @@ def mask_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
+    return _PASSWORD_SETTING.sub(lambda match: match.group(1) + "***", shown)  # ?password=... too
 
 
 _URL_WITH_CREDENTIALS = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+@[^\s'"<>,;()\[\]]+""")
-_PASSWORD_SETTING = re.compile(r"""(password\s*=\s*)('[^']*'|"[^"]*"|\S+)""", re.IGNORECASE)
+_PASSWORD_SETTING = re.compile(r"""(password\s*=\s*)('[^']*'|"[^"]*"|[^\s&]+)""", re.IGNORECASE)
 
 
 def mask_secrets(text: str, password: str | None = None) -> str:

@@ -122,12 +122,17 @@ def _render_report(engine: Any, run_id: int) -> Any:
     try:
         with err_console().status(f"Rendering the audit report of run {run_id}…"):
             return render_run_report(engine, run_id)
-    except RoutingError as exc:
-        exc.message = (
-            f"Run {run_id} is stored, but its audit report failed: {exc.message} "
-            f"Render it again with: routing report run {run_id}"
+    except Exception as exc:  # the run is committed whatever happens to its report
+        from routing.config import mask_secrets
+
+        reason = exc.message if isinstance(exc, RoutingError) else f"{type(exc).__name__}: {exc}"
+        error = RoutingError(
+            f"Run {run_id} is stored, but its audit report failed: {mask_secrets(reason.strip())} "
+            f"Render it again with: routing report run {run_id}",
+            extra={"run_id": run_id, "report_command": f"routing report run {run_id}"},
         )
-        raise
+        error.exit_code = exc.exit_code if isinstance(exc, RoutingError) else 1
+        raise error from exc
 
 
 class _progress:

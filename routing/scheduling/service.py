@@ -81,18 +81,20 @@ def resolve_scope(
     location_ids: tuple[int, ...] | None = None
     codes: tuple[str, ...] = ()
     if locations:
-        rows = session.execute(select(Location.code, Location.name, Location.id).order_by(Location.code))
-        by_key = _location_keys([(code, name, id_) for code, name, id_ in rows])
-        unknown = [text for text in locations if _location_key(text) not in by_key]
-        if unknown:
-            known = [code for code, _ in by_key.values()]
-            raise BadInput(
-                f"Unknown location {', '.join(unknown)}; known locations: "
-                f"{', '.join(dict.fromkeys(known)) or 'none'}."
-            )
-        chosen = dict.fromkeys(by_key[_location_key(text)] for text in locations)
-        codes = tuple(code for code, _ in chosen)
-        location_ids = tuple(id_ for _, id_ in chosen)
+        import polars as pl
+
+        from routing.zips.manager import resolve_location  # the zips commands' matching rule
+
+        rows = session.execute(select(Location.id, Location.code, Location.name).order_by(Location.code))
+        table = pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={"id": pl.Int64, "code": pl.String, "name": pl.String},
+            orient="row",
+        )
+        chosen = dict.fromkeys(resolve_location(table, text) for text in locations)
+        location_ids = tuple(chosen)
+        code_of = dict(zip(table["id"].to_list(), table["code"].to_list(), strict=True))
+        codes = tuple(code_of[id_] for id_ in location_ids)
     tech_ids: tuple[int, ...] | None = None
     if techs:
         existing = set(session.scalars(select(Technician.id).where(Technician.id.in_(list(techs)))).all())
@@ -108,23 +110,6 @@ def resolve_scope(
         appointment_ids=tuple(appointment_ids) if appointment_ids is not None else None,
         location_codes=codes,
     )
-
-
-def _location_key(text: str) -> str:
-    """A location code or name compared case- and space-insensitively (as the zips commands do)."""
-    return "".join(text.split()).casefold()
-
-
-def _location_keys(rows: Sequence[tuple[str, str, int]]) -> dict[str, tuple[str, int]]:
-    """key -> (code, id) for every code and every unambiguous name; a code wins over another's name."""
-    by_key = {_location_key(code): (code, id_) for code, _, id_ in rows}
-    names: dict[str, set[tuple[str, int]]] = {}
-    for code, name, id_ in rows:
-        names.setdefault(_location_key(name), set()).add((code, id_))
-    for key, matches in names.items():
-        if len(matches) == 1 and key not in by_key:
-            by_key[key] = next(iter(matches))
-    return by_key
 
 
 def run_schedule(

@@ -85,3 +85,24 @@ def test_an_invalid_file_fails_the_run_with_the_error_table_and_leaves_the_mappi
     artifacts = {a.key: a for a in artifacts_of(state.state_details.flow_run_id)}
     table = artifacts["zip-import-rows"]
     assert "NOWHERE" in str(table.data) and "9999" in str(table.data)
+
+
+def test_an_unreadable_file_fails_the_run_and_its_summary_names_the_recorded_attempt(
+    prefect_harness: str, use_database: Engine, tmp_path
+) -> None:
+    from flows.parameters import ZipImportRequest
+    from flows.zip_import import zip_import
+    from routing.db.tables import ZipImport
+
+    binary = tmp_path / "export.csv"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+
+    state = zip_import(ZipImportRequest(path=str(binary), mode="apply"), return_state=True)
+
+    assert state.is_failed()
+    with use_database.connect() as conn:
+        import_id, status = conn.execute(select(ZipImport.id, ZipImport.status)).one()
+    assert status == "invalid"
+    summary = {a.key: a for a in artifacts_of(state.state_details.flow_run_id)}["zip-import-summary"]
+    assert f"# Zip import {import_id}: unreadable" in str(summary.data)
+    assert "(not recorded)" not in str(summary.data)

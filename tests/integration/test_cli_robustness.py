@@ -292,7 +292,19 @@ def test_schedule_run_takes_location_codes_and_names_in_any_case_and_spacing(
 def test_an_unknown_location_still_names_the_known_codes(company: Engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     code, document, _ = cli(["schedule", "run", *DAY, "--location", "xyz", "--json"], monkeypatch, capsys)
     assert code == 2
-    assert document["error"] == "Unknown location xyz; known locations: BOS, WOR."
+    assert (
+        document["error"]
+        == "No location has the code or name 'xyz'; known locations: Boston (BOS), Worcester (WOR)."
+    )
+
+
+def test_schedule_run_matches_locations_as_the_zips_commands_do(company: Engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, document, _ = cli(
+        ["schedule", "run", *DAY, "--location", "boston", "--dry-run", "--json"], monkeypatch, capsys
+    )
+    assert code == 0, document
+    code, shown, _ = cli(["runs", "show", str(document["run_id"]), "--json"], monkeypatch, capsys)
+    assert shown["scope"]["locations"] == ["BOS"]
 
 
 # --- 5. the report of a scheduler run --------------------------------------------------------------
@@ -316,6 +328,27 @@ def test_schedule_run_with_report_renders_it_and_gives_its_path(
     assert code == 0, err
     path = Path(document["report"])
     assert path.name == f"run-{document['run_id']}.html" and path.is_file()
+
+
+def test_schedule_run_whose_report_crashes_says_the_run_is_stored_and_names_it(
+    sqlite_company: Engine, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from routing.reports import service as reports
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the kernel died")
+
+    monkeypatch.setattr(reports, "render_run_report", crash)
+    code, document, _ = cli(["schedule", "run", *DAY, "--report", "--json"], monkeypatch, capsys)
+
+    assert code == 1
+    run_id = document["run_id"]
+    assert document["error"] == (
+        f"Run {run_id} is stored, but its audit report failed: RuntimeError: the kernel died "
+        f"Render it again with: routing report run {run_id}"
+    )
+    code, shown, _ = cli(["runs", "show", str(run_id), "--json"], monkeypatch, capsys)
+    assert (code, shown["status"]) == (0, "succeeded")
 
 
 # --- 6. usage: choices, metavars, usage errors with --json ----------------------------------------

@@ -167,7 +167,7 @@ def test_the_gate_exits_3_naming_the_setting_and_the_log_says_why_it_is_unavaila
 
 def test_bad_scope_is_exit_2_naming_the_unknown_location(company: Engine, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     code, doc, _ = cli(["schedule", "run", "--location", "NOPE", "--json"], monkeypatch, capsys)
-    assert code == 2 and "Unknown location NOPE" in doc["error"]
+    assert code == 2 and "No location has the code or name 'NOPE'" in doc["error"]
     code, doc, _ = cli(["schedule", "run", "--strategy", "fastest", "--json"], monkeypatch, capsys)
     assert code == 2 and "fastest" in doc["error"]
 

@@ -49,3 +49,11 @@ def test_mask_secrets_masks_urls_password_settings_and_the_given_password() -> N
         mask_secrets(text, "pw3") == "postgresql://u:***@h/db failed; dsn password=*** host=h; login as u/***"
     )
     assert mask_secrets("nothing secret here") == "nothing secret here"
+
+
+def test_mask_url_masks_a_password_given_as_a_query_parameter() -> None:
+    from routing.config import mask_url
+
+    shown = mask_url("postgresql+asyncpg://u@h/db?password=QSECRET2&sslmode=require")
+    assert "QSECRET2" not in shown
+    assert shown == "postgresql+asyncpg://u@h/db?password=***&sslmode=require"
