@@ -4,32 +4,17 @@ on a database that does not exist, location spelling, usage errors with --json, 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from routing.cli.main import main
+from tests.cli_runner import run_cli as cli
 from tests.integration.scheduler_builders import ZIPS, CompanyBuilder, load
 
 DAY = ["--from", "2030-01-07", "--to", "2030-01-07"]
 PASSWORD = "S3cretPW"
-
-
-def cli(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, Any, str]:
-    """Exit code, stdout (parsed when --json) and stderr of ``routing ARGS`` run in-process."""
-    monkeypatch.setattr(sys, "argv", ["routing", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    code = exit_info.value.code or 0
-    document = json.loads(out.out) if "--json" in args and out.out.strip() else out.out
-    return int(code), document, out.err
 
 
 def use_url(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,11 +14,11 @@ import pytest
 import yaml
 from sqlalchemy import Engine, select, text
 
-from routing.cli.main import main
 from routing.company.loader import LoadSummary, load_company, load_company_path
 from routing.company.reader import read_company_data
 from routing.company.validation import parse_company
 from routing.errors import ValidationFailed
+from tests import cli_runner
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "small-company.yaml"
@@ -59,11 +59,7 @@ def load(engine: Engine, data: dict[str, Any], **options: Any) -> LoadSummary:
 
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(sys, "argv", ["routing", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    return exit_info.value.code or 0, out.out, out.err
+    return cli_runner.run_cli(args, monkeypatch, capsys, parse_json=False)
 
 
 # --- loading the example --------------------------------------------------------------------

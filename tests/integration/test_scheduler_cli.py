@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from routing.cli.main import main
+from tests.cli_runner import run_cli as cli
 from tests.integration.scheduler_builders import ZIPS, CompanyBuilder, appointment_id, load, tech_id
 
 DAY = ["--from", "2030-01-07", "--to", "2030-01-07"]
-
-
-def cli(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, Any, str]:
-    monkeypatch.setattr(sys, "argv", ["routing", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    code = exit_info.value.code or 0
-    document = json.loads(out.out) if "--json" in args and out.out.strip() else out.out
-    return int(code), document, out.err
 
 
 @pytest.fixture

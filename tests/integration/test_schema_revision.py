@@ -9,11 +9,9 @@ downgrading the session's shared database would break the tests after a failure.
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
@@ -21,9 +19,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from routing.cli.main import main
 from routing.db import migrate
 from routing.errors import BadInput
+from tests.cli_runner import run_cli
 from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_available
 
 SMALL_COMPANY = Path(__file__).resolve().parents[2] / "examples" / "small-company.yaml"
@@ -107,15 +105,6 @@ def engine(url: str) -> Engine:
     from routing.db.session import engine_for
 
     return engine_for(url)
-
-
-def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(sys, "argv", ["routing", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    document: Any = json.loads(out.out) if "--json" in args and out.out else out.out
-    return int(exit_info.value.code or 0), document, out.err
 
 
 def test_the_head_revision_is_the_script_directorys() -> None:

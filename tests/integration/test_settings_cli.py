@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from routing.cli.main import main
+from tests import cli_runner
 
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(sys, "argv", ["routing", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    return exit_info.value.code or 0, out.out, out.err
+    return cli_runner.run_cli(args, monkeypatch, capsys, parse_json=False)
 
 
 def test_settings_set_changes_one_key_and_reports_the_gate(use_database, monkeypatch, capsys) -> None:

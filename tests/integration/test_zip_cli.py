@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from routing.cli.main import main
+from tests import cli_runner
 from tests.integration.zip_builders import (
     CORPUS,
     add_locations,
@@ -26,15 +25,6 @@ from tests.integration.zip_builders import (
 GOOD = "Zip,Location,Territory\n02134,BOS,North\n06103,HFD,Central\n"
 
 
-class Stdin(io.TextIOWrapper):
-    def __init__(self, data: bytes, tty: bool) -> None:
-        super().__init__(io.BytesIO(data), encoding="utf-8")
-        self._tty = tty
-
-    def isatty(self) -> bool:
-        return self._tty
-
-
 def run_cli(
     args: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -43,13 +33,7 @@ def run_cli(
     stdin: bytes = b"",
     tty: bool = False,
 ) -> tuple[int, Any, str]:
-    monkeypatch.setattr(sys, "argv", ["routing", *args])
-    monkeypatch.setattr(sys, "stdin", Stdin(stdin, tty))
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out = capsys.readouterr()
-    code = exit_info.value.code or 0
-    return int(code), (json.loads(out.out) if "--json" in args and out.out else out.out), out.err
+    return cli_runner.run_cli(args, monkeypatch, capsys, stdin=stdin, tty=tty)
 
 
 @pytest.fixture
