@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
-from routing.db import migrate
+from tests.migrations import migrate_to
 
 pytestmark = pytest.mark.xdist_group("prefect")
 
@@ -17,13 +16,9 @@ pytestmark = pytest.mark.xdist_group("prefect")
 def old_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A SQLite database migrated only to 0001, set as the settings' database."""
     from routing.config import get_settings
-    from routing.db.session import engine_for
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    config = migrate.alembic_config(url)
-    with engine_for(url).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+    migrate_to(url, "0001")
     monkeypatch.setenv("ROUTING_DATABASE_URL", url)
     get_settings.cache_clear()
     yield url  # type: ignore[misc]

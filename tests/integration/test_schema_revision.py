@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -23,6 +22,7 @@ from routing.db import migrate
 from routing.errors import BadInput
 from tests.cli_runner import run_cli
 from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_available
+from tests.migrations import migrate_to
 
 SMALL_COMPANY = Path(__file__).resolve().parents[2] / "examples" / "small-company.yaml"
 PASSWORD = "s3cret-pw"  # PostgreSQL's test server trusts local connections: any password works
@@ -34,20 +34,11 @@ LEGACY_IMPORT = (
 LEGACY_CHANGES = [{"zip": "02134", "action": "new", "fields": {"location": {"old": None, "new": "BOS"}}}]
 
 
-def _migrate_to(url: str, revision: str) -> None:
-    from routing.db.session import engine_for
-
-    config = migrate.alembic_config(url)
-    with engine_for(url).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-
 def _old_database(url: str) -> None:
     """Migrate ``url`` to 0001 only, with one zip import recorded the 0001 way."""
     from routing.db.session import engine_for
 
-    _migrate_to(url, "0001")
+    migrate_to(url, "0001")
     with engine_for(url).begin() as conn:
         conn.execute(text(LEGACY_IMPORT), {"changes": json.dumps(LEGACY_CHANGES)})
 
@@ -216,7 +207,7 @@ def test_a_driver_error_on_a_current_database_is_one_sentence_with_the_password_
     settings_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The schema is at head but damaged: not a revision problem, still exit 2 and no traceback."""
-    _migrate_to(settings_url, "head")
+    migrate_to(settings_url, "head")
     with engine(settings_url).begin() as conn:
         conn.execute(text("ALTER TABLE zip_imports DROP COLUMN added"))
         conn.execute(text(LEGACY_IMPORT), {"changes": json.dumps(LEGACY_CHANGES)})
