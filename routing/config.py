@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 
 class Settings(BaseSettings):
@@ -53,8 +57,9 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` — the only form that may be printed or logged."""
+def mask_url(url: str | URL) -> str:
+    """The URL (text or parsed) with any password replaced by ``***`` — the only form that may be
+    printed or logged."""
     from sqlalchemy.engine import make_url
 
     try:
@@ -74,3 +79,21 @@ def mask_secrets(text: str, password: str | None = None) -> str:
     text = _URL_WITH_CREDENTIALS.sub(lambda match: mask_url(match.group(0)), text)
     text = _PASSWORD_SETTING.sub(lambda match: match.group(1) + "***", text)
     return text.replace(password, "***") if password else text
+
+
+def url_password(url: str) -> str | None:
+    """The password in a database URL; None when it has none or is not a URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(url).password
+    except Exception:
+        return None
+    return str(password) if password else None
+
+
+def masked_error_line(exc: BaseException, password: str | None = None) -> str:
+    """The first line of ``exc``'s message (its type's name when it has none), fit to print or
+    store: secrets masked as ``mask_secrets`` does."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
+    return mask_secrets(reason, password)

@@ -85,19 +85,15 @@ def _database_failure(exc: Any) -> str:
     A missing table or column usually means the schema is older than this version: then the
     sentence is the revision check's ("... run `routing init`."), when it finds a problem.
     """
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ProgrammingError
 
-    from routing.config import get_settings, mask_secrets, mask_url
+    from routing.config import get_settings, mask_url, masked_error_line, url_password
 
     raw_url = get_settings().resolved_database_url
-    reason = str(exc.orig).strip() if exc.orig is not None else ""
-    reason = reason.splitlines()[0] if reason else type(exc).__name__
-    try:
-        password = make_url(raw_url).password
-    except Exception:
-        password = None
-    reason = mask_secrets(reason, str(password) if password else None)
+    if exc.orig is not None and str(exc.orig).strip():
+        reason = masked_error_line(exc.orig, url_password(raw_url))
+    else:
+        reason = type(exc).__name__
     if isinstance(exc, ProgrammingError) or reason.startswith(("no such table", "no such column")):
         problem = _schema_problem()
         if problem:

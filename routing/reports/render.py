@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from routing.config import get_settings
+from routing.config import get_settings, mask_secrets, url_password
 from routing.errors import RoutingError
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def execute_path(
 
     home = jupyter_home()
     ensure_kernelspec(home)
-    secrets = _secrets(database_url)
+    password = url_password(database_url)
     with _environment(kernel_environment(database_url, home)):
         try:
             return papermill.execute_notebook(
@@ -136,7 +136,7 @@ def execute_path(
                 config=Config({"KernelManager": {"transport_encryption": "auto"}}),
             )
         except PapermillExecutionError as exc:
-            raise ReportFailed(_scrub(describe_failure(source.stem, exc, source), secrets)) from None
+            raise ReportFailed(mask_secrets(describe_failure(source.stem, exc, source), password)) from None
 
 
 @cache
@@ -239,19 +239,3 @@ def _write_atomically(path: Path, text: str) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def _secrets(database_url: str) -> list[str]:
-    from sqlalchemy.engine import make_url
-
-    try:
-        password = make_url(database_url).password
-    except Exception:
-        return []
-    return [str(password)] if password else []
-
-
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
-from routing.config import mask_secrets
+from routing.config import masked_error_line
 from routing.db.base import utcnow
 from routing.errors import BadInput, ValidationFailed
 from routing.geo import zip_table
@@ -247,8 +247,12 @@ def _record_failed(engine: Engine, preview: ImportPreview, exc: Exception) -> No
         reason = _clip(safe_reason(exc, engine), 500) or type(exc).__name__
         attempted = f"the preview had {preview.diff.new} new and {preview.diff.updated} updated zips"
         message = f"The apply failed and was rolled back, nothing written ({attempted}): {reason}"
-        failed = {"status": "failed", "new": 0, "updated": 0, "unchanged": 0, "note": reason}
-        failed |= {
+        failed = {
+            "status": "failed",
+            "new": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "note": reason,
             "error_count": 1,
             "errors": [RowIssue(None, None, None, "apply_failed", message).as_dict()],
         }
@@ -266,8 +270,7 @@ def _record_failed(engine: Engine, preview: ImportPreview, exc: Exception) -> No
 def safe_reason(exc: BaseException, engine: Engine | None = None) -> str:
     """The first line of ``exc``'s message, fit to store: URLs with credentials masked (``mask_url``),
     ``password=...`` settings and ``engine``'s password replaced by ``***``."""
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
-    return mask_secrets(reason, engine.url.password if engine is not None else None)
+    return masked_error_line(exc, engine.url.password if engine is not None else None)
 
 
 def reject_import(engine: Engine, preview: ImportPreview, *, note: str | None = None) -> ImportResult:
