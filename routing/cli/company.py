@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from routing.cli.database import initialised_engine
 from routing.cli.output import JsonOpt
 
 settings_app = typer.Typer(help="Show or change company settings.", no_args_is_help=True)
@@ -113,20 +114,12 @@ def schema(
 @settings_app.command("show")
 def settings_show(as_json: JsonOpt = False) -> None:
     """Show the company settings and whether the auto-scheduler is available."""
-    from routing.cli.output import emit
-    from routing.company.settings import get_company_settings, scheduler_availability
+    from routing.company.settings import get_company_settings
     from routing.db.session import session_factory
 
-    with session_factory().begin() as session:
-        _require_initialised(session)
+    with session_factory(initialised_engine()).begin() as session:
         settings = get_company_settings(session)
-    availability = scheduler_availability(settings)
-    document = {
-        "settings": settings.model_dump(),
-        "scheduler_available": availability.available,
-        "scheduler_unavailable_reason": availability.reason,
-    }
-    emit(document, as_json, _print_settings)
+    _emit_settings(settings, as_json)
 
 
 @settings_app.command("set")
@@ -136,13 +129,19 @@ def settings_set(
     as_json: JsonOpt = False,
 ) -> None:
     """Change one company setting (validated; nothing changes on a bad value)."""
-    from routing.cli.output import emit
-    from routing.company.settings import scheduler_availability, set_company_setting
+    from routing.company.settings import set_company_setting
     from routing.db.session import session_factory
 
-    with session_factory().begin() as session:
-        _require_initialised(session)
+    with session_factory(initialised_engine()).begin() as session:
         settings = set_company_setting(session, key, value)
+    _emit_settings(settings, as_json)
+
+
+def _emit_settings(settings: Any, as_json: bool) -> None:
+    """The settings document (with whether the auto-scheduler is available), as JSON or lines."""
+    from routing.cli.output import emit
+    from routing.company.settings import scheduler_availability
+
     availability = scheduler_availability(settings)
     document = {
         "settings": settings.model_dump(),
@@ -150,12 +149,6 @@ def settings_set(
         "scheduler_unavailable_reason": availability.reason,
     }
     emit(document, as_json, _print_settings)
-
-
-def _require_initialised(session: Any) -> None:
-    from routing.db import migrate
-
-    migrate.require_current(session.get_bind())
 
 
 def _print_settings(document: dict[str, Any]) -> None:

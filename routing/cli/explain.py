@@ -8,7 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from routing.cli.database import initialised_engine
-from routing.cli.output import JsonOpt, hanging, number, outcome_mark, rule_counts
+from routing.cli.output import (
+    Column,
+    DayFormat,
+    JsonOpt,
+    console,
+    emit,
+    hanging,
+    number,
+    outcome_mark,
+    print_table,
+    rule_counts,
+)
 from routing.words import plural
 
 explain_app = typer.Typer(
@@ -30,24 +41,25 @@ def explain_appointment(
     as_json: JsonOpt = False,
 ) -> None:
     """Why the appointment got its tech (or none): every candidate ranked, failed rules, scores, margin."""
-    from routing.cli.output import emit
     from routing.scheduling.explain import explain_appointment as explain
 
     emit(explain(initialised_engine(), appointment_id, run), as_json, _print_appointment)
 
 
+def _run_name(d: dict[str, Any]) -> str:
+    """``run 6`` or ``dry run 1``."""
+    return f"{'dry run' if d.get('dry_run') else 'run'} {d['run_id']}"
+
+
 def _print_appointment(d: dict[str, Any]) -> None:
     from rich.text import Text
 
-    from routing.cli.output import console
-
     out = console()
-    dry = d.get("dry_run")
     head = (
         f"Appointment {d['appointment_id']} ({d['location']}, {d['date']} {d['slot']}, "
-        f"profile {d['profile']}) in {'dry run' if dry else 'run'} {d['run_id']}: "
+        f"profile {d['profile']}) in {_run_name(d)}: "
     )
-    would = "would be " if dry else ""
+    would = "would be " if d.get("dry_run") else ""
     runner_up = f"{d['runner_up_name']} (#{d['runner_up_tech_id']})"
     if d["outcome"] == "assigned":
         head += f"{would}assigned to {d['tech_name']} (#{d['tech_id']}) with score {d['score']:.2f}"
@@ -88,7 +100,7 @@ def _print_appointment(d: dict[str, Any]) -> None:
             hanging(
                 2,
                 "Blocking: ",
-                ", ".join(f"{k} ({v} tech{'' if v == 1 else 's'})" for k, v in d["blocking"].items()),
+                ", ".join(f"{k} ({plural(v, 'tech')})" for k, v in d["blocking"].items()),
             )
         )
     if d["suggestion"]:
@@ -102,7 +114,6 @@ def explain_tech(
     as_json: JsonOpt = False,
 ) -> None:
     """Why the tech got (or did not get) each appointment in the run's scope."""
-    from routing.cli.output import emit
     from routing.scheduling.explain import explain_tech as explain
 
     emit(explain(initialised_engine(), tech_id, run), as_json, _print_tech)
@@ -111,13 +122,10 @@ def explain_tech(
 def _print_tech(d: dict[str, Any]) -> None:
     from rich.text import Text
 
-    from routing.cli.output import Column, DayFormat, console, print_table
-
     out = console()
-    dry = d.get("dry_run")
     jobs = plural(len(d["assigned"]), "job")
-    where = f"in dry run {d['run_id']}: would get {jobs}" if dry else f"in run {d['run_id']}: {jobs}"
-    out.print(Text(f"{d['name']} (#{d['tech_id']}) {where}", style="bold"))
+    would = "would get " if d.get("dry_run") else ""
+    out.print(Text(f"{d['name']} (#{d['tech_id']}) in {_run_name(d)}: {would}{jobs}", style="bold"))
     shown = [
         n for n in d["not_assigned"] if not (n["reason"] == "rule" and n["rules"][0]["rule"] == "location")
     ]

@@ -186,11 +186,7 @@ def _print_result(document: dict[str, Any]) -> None:
         f"{document['unassigned']} unassigned, {document['skipped']} skipped.\n"
         f"Why: routing runs show {document['run_id']} · "
         f"routing explain appointment ID --run {document['run_id']}\n"
-        + (
-            f"Report: {document['report']}"
-            if document.get("report")
-            else f"Report: {document['report_command']}"
-        ),
+        f"Report: {document.get('report') or document['report_command']}",
         markup=False,
     )
 

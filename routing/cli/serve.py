@@ -70,12 +70,11 @@ def serve(
 
 def _company_schedule_facts() -> tuple[str, str | None]:
     """The company time zone and, when the gate is closed, the reason (None when it is open)."""
+    from routing.cli.database import initialised_engine
     from routing.company.settings import get_company_settings, scheduler_availability
-    from routing.db import migrate
-    from routing.db.session import get_engine, session_factory
+    from routing.db.session import session_factory
 
-    engine = migrate.require_current(get_engine())
-    with session_factory(engine).begin() as session:
+    with session_factory(initialised_engine()).begin() as session:
         settings = get_company_settings(session)
     return settings.timezone, scheduler_availability(settings).reason
 

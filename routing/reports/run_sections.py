@@ -11,6 +11,7 @@ from routing.reports import charts
 from routing.reports import html as h
 from routing.reports import run_shapes as shapes
 from routing.reports.run_audit import RunInfo
+from routing.words import plural
 
 
 def header(run: RunInfo, database: str, appointments_csv: str = "") -> h.Html:
@@ -63,7 +64,7 @@ def stats_text(stats: dict[str, Any]) -> str:
         label = key.replace("_", " ")
         if key == "solver_status" and isinstance(value, dict):
             counts = ", ".join(
-                f"{STATUS_WORDS.get(str(status), str(status))} in {n} partition{'' if n == 1 else 's'}"
+                f"{STATUS_WORDS.get(str(status), str(status))} in {plural(n, 'partition')}"
                 for status, n in value.items()
             )
             parts.append(f"{label}: {counts or 'no partition'}")
