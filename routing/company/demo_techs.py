@@ -253,15 +253,17 @@ def _train(staff: list[DemoTech], seniority: Sequence[str]) -> list[DemoTech]:
     """
     staff = list(staff)
     active = [i for i, t in enumerate(staff) if t.active]
-    for need, share, least in needs():
+    all_needs = needs()
+    for need, share, least in all_needs:
         holders = {i for i in active if holds(staff[i], need)}
-        while len(holders) < depth(share, least, len(active)):
 
-            def key(i: int, need: dict[str, int] = need) -> tuple[int, int, int, int]:
-                held = sum(holds(staff[i], other) for other, _, _ in needs())
-                gain = sum(max(0, level - staff[i].skill_level(skill)) for skill, level in need.items())
-                return staff[i].priority, held + gain, TRAINING_ORDER.index(seniority[i]), i
+        def key(i: int, need: dict[str, int] = need) -> tuple[int, int, int, int]:
+            held = sum(holds(staff[i], other) for other, _, _ in all_needs)
+            gain = sum(max(0, level - staff[i].skill_level(skill)) for skill, level in need.items())
+            return staff[i].priority, held + gain, TRAINING_ORDER.index(seniority[i]), i
 
+        wanted = depth(share, least, len(active))
+        while len(holders) < wanted:
             best = min((i for i in active if i not in holders), key=key)
             levels = dict(staff[best].skills)
             for skill, level in need.items():

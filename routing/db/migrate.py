@@ -109,7 +109,7 @@ def require_current(engine: Engine) -> Engine:
 
 def describe(engine: Engine) -> str:
     """The database URL with the password masked, for messages."""
-    return mask_url(engine.url.render_as_string(hide_password=False))
+    return mask_url(engine.url)
 
 
 def _unknown_revision(engine: Engine, revision: str) -> str:

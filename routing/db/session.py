@@ -57,7 +57,7 @@ def checked_url(url: str) -> URL:
         parsed = make_url(normalize_database_url(url))
     except (ArgumentError, ValueError):
         raise BadInput(f"The database URL is not a URL SQLAlchemy can read: {SUPPORTED}.") from None
-    shown = mask_url(parsed.render_as_string(hide_password=False))
+    shown = mask_url(parsed)
     try:
         dialect = parsed.get_dialect()
     except NoSuchModuleError:
@@ -81,10 +81,9 @@ def _create(url: URL, **kwargs: Any) -> Engine:
     try:
         return create_engine(url, **kwargs)
     except ImportError as exc:  # the dialect's driver module is not installed
-        shown = mask_url(url.render_as_string(hide_password=False))
         raise BadInput(
-            f"The database URL {shown} needs the Python driver {exc.name or url.drivername}, which is "
-            f"not installed: {SUPPORTED}."
+            f"The database URL {mask_url(url)} needs the Python driver {exc.name or url.drivername}, "
+            f"which is not installed: {SUPPORTED}."
         ) from None
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from routing.company.schema import SettingsIn
 from routing.company.settings import get_company_settings, require_scheduler_available
 from routing.db.base import utcnow
-from routing.db.company import AssignedBy, Location, Technician
+from routing.db.company import AssignedBy, Technician
 from routing.errors import BadInput
 from routing.scheduling.inputs import ENGINE_VERSION, Params, Snapshot, snapshot_to_bytes
 from routing.scheduling.snapshot import Scope, read_snapshot
@@ -81,19 +81,12 @@ def resolve_scope(
     location_ids: tuple[int, ...] | None = None
     codes: tuple[str, ...] = ()
     if locations:
-        import polars as pl
-
+        from routing.zips.apply import read_locations
         from routing.zips.manager import resolve_location  # the zips commands' matching rule
 
-        rows = session.execute(select(Location.id, Location.code, Location.name).order_by(Location.code))
-        table = pl.DataFrame(
-            [tuple(r) for r in rows],
-            schema={"id": pl.Int64, "code": pl.String, "name": pl.String},
-            orient="row",
-        )
-        chosen = dict.fromkeys(resolve_location(table, text) for text in locations)
-        location_ids = tuple(chosen)
-        code_of = dict(zip(table["id"].to_list(), table["code"].to_list(), strict=True))
+        table = read_locations(session.connection()).sort("code")  # "known locations" in code order
+        location_ids = tuple(dict.fromkeys(resolve_location(table, text) for text in locations))
+        code_of = dict(table.select("id", "code").iter_rows())
         codes = tuple(code_of[id_] for id_ in location_ids)
     tech_ids: tuple[int, ...] | None = None
     if techs:
@@ -269,9 +262,8 @@ def fail_run(engine: Engine, run_id: int, exc: BaseException) -> None:
     from routing.config import mask_secrets
     from routing.scheduling.runlog import mark_failed
 
-    password = engine.url.password
     error = f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=5))}"
-    error = mask_secrets(error, str(password) if password else None)
+    error = mask_secrets(error, engine.url.password)
     log.error("scheduler run %s failed: %s", run_id, error.splitlines()[0])
     mark_failed(engine, run_id, error, utcnow())
 

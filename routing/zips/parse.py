@@ -173,9 +173,20 @@ def _header_is_full_width(table: pl.DataFrame) -> bool:
     below a wider blank row loses its own width; trust it only when its last cell is there."""
     if table.height == 0 or not _blank(table.row(0)):
         return True  # the first row is the header (or there is none): the table is its width
-    blank = pl.all_horizontal(pl.col(c).fill_null("").str.contains(_BLANK) for c in table.columns)
-    filled = table.select((~blank).arg_true()).to_series()
-    return filled.is_empty() or table.row(int(filled[0]))[-1] is not None
+    header_index = _first_filled_row(table)
+    return header_index is None or table.row(header_index)[-1] is not None
+
+
+def _blank_row(columns: Sequence[str]) -> pl.Expr:
+    """True for a row whose cells are all blank as Python's str.strip() sees it (it also strips
+    U+001C-U+001F, which polars does not), so both readers pick the same header row."""
+    return pl.all_horizontal(pl.col(c).fill_null("").str.contains(_BLANK) for c in columns)
+
+
+def _first_filled_row(table: pl.DataFrame) -> int | None:
+    """The index of the first row that is not blank (the header row); None when all are."""
+    filled = table.select((~_blank_row(table.columns)).arg_true()).to_series()
+    return None if filled.is_empty() else int(filled[0])
 
 
 def read_text_records(text: str, delimiter: str, label: str = "The input") -> list[Record]:
@@ -237,20 +248,16 @@ def _sheet(
     """The recognised columns of ``table`` (text cells c0..cN, row n of the sheet at index n - 1)."""
     if table.width == 0:
         raise BadInput(f"{label} has no rows: there is nothing to import.")
-    # Blank as Python's str.strip() sees it (it also strips \x1c-\x1f, which polars does not), so
-    # both readers pick the same header row.
-    blank = pl.all_horizontal(pl.col(c).fill_null("").str.contains(_BLANK) for c in table.columns)
-    filled = table.select((~blank).arg_true()).to_series()
-    if filled.is_empty():
+    header_index = _first_filled_row(table)
+    if header_index is None:
         raise BadInput(f"{label} has no rows: there is nothing to import.")
-    header_index = int(filled[0])
     header_row = header_index + 1
     positions, errors, header_warnings = _map_header(header_row, table.row(header_index), label)
     warnings.extend(header_warnings)
     columns = tuple(field for field in FIELDS if field in positions)
     row_no = pl.int_range(header_row + 1, table.height + 1, dtype=pl.Int64).alias("row_no")
     body = table.slice(header_row).with_columns(row_no)
-    cells = body.filter(~blank).select(
+    cells = body.filter(~_blank_row(table.columns)).select(
         "row_no", *(pl.col(f"c{positions[field]}").alias(field) for field in columns)
     )
     return ParsedSheet(

@@ -65,12 +65,7 @@ def record_import(conn: Connection, **values: Any) -> int:
 
 def finish_import(conn: Connection, import_id: int, status: str, **values: Any) -> None:
     """Move a previewed import to ``status`` (applied / rejected); BadInput when it is no longer previewed."""
-    result = conn.execute(
-        update(imports)
-        .where(imports.c.id == import_id, imports.c.status == "previewed")
-        .values(status=status, **values)
-    )
-    if result.rowcount != 1:
+    if not _move_previewed(conn, import_id, status, values):
         current = conn.execute(select(imports.c.status).where(imports.c.id == import_id)).scalar()
         if current is None:
             raise NotFound(f"Zip import {import_id} does not exist.")
@@ -80,10 +75,15 @@ def finish_import(conn: Connection, import_id: int, status: str, **values: Any) 
 def fail_import(conn: Connection, import_id: int, **values: Any) -> bool:
     """Mark a previewed import ``failed`` with ``values``; False (nothing changed) when it is no
     longer previewed or does not exist."""
+    return _move_previewed(conn, import_id, "failed", values)
+
+
+def _move_previewed(conn: Connection, import_id: int, status: str, values: dict[str, Any]) -> bool:
+    """Set a previewed import's ``status`` and ``values``; False when it is not (or no longer) previewed."""
     result = conn.execute(
         update(imports)
         .where(imports.c.id == import_id, imports.c.status == "previewed")
-        .values(**values | {"status": "failed"})
+        .values(**values | {"status": status})
     )
     return result.rowcount == 1
 
